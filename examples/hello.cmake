@@ -1,0 +1,1 @@
+qmath_add_example(hello_dispatch hello_dispatch.cpp)

@@ -1,0 +1,11 @@
+// Built with the flags of QMATH_ODR_LEVEL_A (avx2 / dotprod): self-registers
+// its kernels and calls the dispatched probe from higher-ISA code.
+#include "qmath/simd/probe.hpp"
+
+#define QMATH_STR2(x) #x
+#define QMATH_STR(x) QMATH_STR2(x)
+
+const char* odr_unit_a_level() { return QMATH_STR(QMATH_TARGET_NS); }
+int odr_unit_a_dot(const unsigned char* a, const signed char* b) {
+  return qmath::detail::probe_dot16(a, reinterpret_cast<const std::int8_t*>(b));
+}
