@@ -6,9 +6,11 @@
 //                           builds (NDEBUG), a message to stderr + std::abort()
 //                           otherwise. Never used for bad user input: that is
 //                           reported through qmath::status.
-//   QMATH_NO_RUNTIME_DISPATCH
-//                           dispatch only to the kernels compiled into the
-//                           including translation units (see simd/dispatch.hpp).
+//   QMATH_NO_SELF_REGISTER  this translation unit does not register its own
+//                           kernels before main. Define it in units built with
+//                           flags that some target CPUs lack (their start-up
+//                           code would use those instructions); see
+//                           simd/dispatch.hpp.
 
 #include <cstdio>
 #include <cstdlib>

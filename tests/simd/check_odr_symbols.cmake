@@ -1,6 +1,6 @@
 # cmake -DNM=nm -DOBJECTS="a.o|b.o" -P check_odr_symbols.cmake
-# Fails when a dispatch object defines a global or weak symbol that does not
-# carry its level (tgt_<level>) in its name.
+# Fails when a dispatch object defines a global or weak code symbol that does
+# not carry its level (tgt_<level>) in its name, or has a static initialiser.
 string(REPLACE "|" ";" objs "${OBJECTS}")
 set(bad "")
 set(checked 0)
@@ -23,6 +23,9 @@ foreach(obj IN LISTS objs)
       set(sym "${CMAKE_MATCH_2}")
       # Code only (T, W, i): data symbols such as the constant-initialised
       # registry hold no instructions.
+      if(sym MATCHES "^_GLOBAL__sub_I")
+        string(APPEND bad "  ${n}: has a static initialiser (${sym}); dispatch units must run no code\n")
+      endif()
       if(type MATCHES "^[TWi]$")
         math(EXPR checked "${checked} + 1")
         if(NOT sym MATCHES "tgt_${level}")

@@ -1,6 +1,9 @@
-// Links a baseline unit with units built for higher levels (see CMakeLists).
-// Every unit self-registers its kernels; the linker must keep each level's
-// code apart, so every cap still runs code the CPU has, and agrees.
+// Links a baseline unit with units built for higher levels (see CMakeLists),
+// all of which instantiate the same kernel templates and call the dispatcher.
+// The linker must keep each level's code apart: every cap still runs code the
+// CPU has and agrees, and the higher units are only entered when the CPU has
+// their level (under qemu on older CPUs they are skipped, and nothing they
+// contain may have run before main).
 #include <doctest/doctest.h>
 
 #include <string>
@@ -38,8 +41,8 @@ TEST_CASE("odr: units built with different flags link and dispatch correctly") {
     CHECK(qmath::cpu_supports(active));
     CHECK(static_cast<int>(active) <= i);
     CHECK(qmath::detail::probe_dot16(a, reinterpret_cast<const std::int8_t*>(b)) == expected);
-    CHECK(odr_unit_a_dot(a, b) == expected);
-    CHECK(odr_unit_b_dot(a, b) == expected);
+    if (qmath::cpu_supports(qmath::isa::QMATH_ODR_LEVEL_A)) CHECK(odr_unit_a_dot(a, b) == expected);
+    if (qmath::cpu_supports(qmath::isa::QMATH_ODR_LEVEL_B)) CHECK(odr_unit_b_dot(a, b) == expected);
   }
   (void)qmath::set_max_isa(saved);
 }

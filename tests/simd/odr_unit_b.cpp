@@ -1,5 +1,6 @@
-// Built with the flags of QMATH_ODR_LEVEL_B (avx512vnni / i8mm): self-registers
-// its kernels and calls the dispatched probe from higher-ISA code.
+// Built with the flags of QMATH_ODR_LEVEL_B (avx512vnni / i8mm): calls the dispatched probe from higher-ISA code.
+// Built for a level the CPU may lack: it must run no code before main.
+#define QMATH_NO_SELF_REGISTER 1
 #include "qmath/simd/probe.hpp"
 
 #define QMATH_STR2(x) #x

@@ -8,13 +8,18 @@
 //
 // Registration. Tables reach a process-wide registry in two ways:
 //  1. self-registration: every translation unit that includes a module
-//     registers, before main, the tables its own flags allow. A program built
-//     with -march=native thus gets the best kernels with nothing else to do.
-//  2. dispatch translation units: the CMake helper qmath_add_dispatch(target)
-//     adds one small .cpp per level (built with that level's flags) to a
-//     target; each registers the tables of its own level. A program built for
-//     baseline x86-64 (or armv8-a) then runs AVX2 / AVX-512 / VNNI (or dotprod /
-//     i8mm) kernels where the CPU has them.
+//     registers, before main (and again, idempotently, at the first dispatch),
+//     the tables its own flags allow. A program built with -march=native thus
+//     gets the best kernels with nothing else to do.
+//  2. dispatch units: the CMake helper qmath_add_dispatch(target) adds one
+//     small .cpp per level, built with that level's flags, to a target (as
+//     object files). A dispatch unit runs no code of its own: it only defines
+//     constant data, `qmath::kernel::tgt_<level>::dispatch_unit`, listing its
+//     tables. Ordinary translation units refer to those symbols weakly and
+//     register what is linked. So a program built for baseline x86-64 (or
+//     armv8-a) runs AVX2 / AVX-512 / VNNI (or dotprod / i8mm) kernels where the
+//     CPU has them, and never executes an instruction the CPU lacks before it
+//     has checked. (Weak symbols: ELF platforms with GCC or Clang.)
 // For each level the registry keeps the table that needs the least of the CPU
 // (a sse2 table built in a -march=native unit loses to one built for sse2).
 //
@@ -24,9 +29,9 @@
 // call costs one atomic load and an indirect call.
 //
 // ODR. Code in qmath::kernel::tgt_<flags> carries the flags in its symbol. The
-// registry itself is constant-initialised data and the registration helpers
-// are force-inlined, so a dispatch translation unit defines no symbol that a
-// translation unit with other flags also defines. A test checks this with nm.
+// registry is constant-initialised data. A dispatch unit defines no code
+// symbol outside its tgt_<level> namespace and has no static initialiser;
+// tests/simd/check_odr_symbols.cmake checks both with nm.
 
 #include <cstdint>
 #include <type_traits>
@@ -88,11 +93,71 @@ inline int best_usable(const registered_level* slots) noexcept {
   return -1;
 }
 
+/// One family's table in a dispatch unit: where to publish it, and what.
+struct unit_entry {
+  registered_level* slots;
+  const void* table;
+};
+
+QMATH_ALWAYS_INLINE void publish_unit(const unit_entry* e, isa level) noexcept {
+  for (; e != nullptr && e->slots != nullptr; ++e) {
+    publish_level(e->slots, level, level, e->table);
+    publish_level(any_family_levels, level, level, e->table);
+  }
+}
+
+}  // namespace detail
+}  // namespace qmath
+
+// Each level's dispatch unit (if linked) defines this symbol; the weak
+// declarations resolve to null otherwise.
+#define QMATH_DECLARE_DISPATCH_UNIT(level)                                                        \
+  namespace qmath::kernel::tgt_##level {                                                         \
+  extern const ::qmath::detail::unit_entry* const dispatch_unit __attribute__((weak));           \
+  }
+QMATH_DECLARE_DISPATCH_UNIT(sse2)
+QMATH_DECLARE_DISPATCH_UNIT(sse41)
+QMATH_DECLARE_DISPATCH_UNIT(avx2)
+QMATH_DECLARE_DISPATCH_UNIT(avxvnni)
+QMATH_DECLARE_DISPATCH_UNIT(avx512)
+QMATH_DECLARE_DISPATCH_UNIT(avx512vnni)
+QMATH_DECLARE_DISPATCH_UNIT(neon)
+QMATH_DECLARE_DISPATCH_UNIT(dotprod)
+QMATH_DECLARE_DISPATCH_UNIT(i8mm)
+#undef QMATH_DECLARE_DISPATCH_UNIT
+
+namespace qmath {
+namespace detail {
+
+inline constinit bool dispatch_units_registered = false;
+
+/// Publish every linked dispatch unit's tables (idempotent).
+inline void register_dispatch_units() noexcept {
+  if (__atomic_load_n(&dispatch_units_registered, __ATOMIC_ACQUIRE)) return;
+#define QMATH_PUBLISH_UNIT(level)                                        \
+  if (&::qmath::kernel::tgt_##level::dispatch_unit != nullptr) {         \
+    publish_unit(::qmath::kernel::tgt_##level::dispatch_unit, isa::level); \
+  }
+  QMATH_PUBLISH_UNIT(sse2)
+  QMATH_PUBLISH_UNIT(sse41)
+  QMATH_PUBLISH_UNIT(avx2)
+  QMATH_PUBLISH_UNIT(avxvnni)
+  QMATH_PUBLISH_UNIT(avx512)
+  QMATH_PUBLISH_UNIT(avx512vnni)
+  QMATH_PUBLISH_UNIT(neon)
+  QMATH_PUBLISH_UNIT(dotprod)
+  QMATH_PUBLISH_UNIT(i8mm)
+#undef QMATH_PUBLISH_UNIT
+  __atomic_store_n(&dispatch_units_registered, true, __ATOMIC_RELEASE);
+  __atomic_fetch_add(&dispatch_generation, 1u, __ATOMIC_ACQ_REL);
+}
+
 /// The selected table of family Table, or null when nothing usable is
 /// registered (only possible before static initialisation has finished).
 template <class Table>
 inline const Table* select_kernels() noexcept {
   using reg = kernel_registry<Table>;
+  register_dispatch_units();
   const std::uint32_t gen = __atomic_load_n(&dispatch_generation, __ATOMIC_ACQUIRE);
   if (QMATH_LIKELY(__atomic_load_n(&reg::active_generation, __ATOMIC_ACQUIRE) == gen)) {
     return __atomic_load_n(&reg::active, __ATOMIC_ACQUIRE);
@@ -117,12 +182,14 @@ inline isa selected_level() noexcept {
 /// The level that dispatch runs now: the best level that is registered (by any
 /// kernel family), allowed by the cap, and supported by this CPU.
 inline isa active_isa() noexcept {
+  detail::register_dispatch_units();
   const int l = detail::best_usable(detail::any_family_levels);
   return l < 0 ? isa::scalar : static_cast<isa>(l);
 }
 
 /// Is a table for level `l` registered by any kernel family?
 inline bool isa_registered(isa l) noexcept {
+  detail::register_dispatch_units();
   return __atomic_load_n(&detail::any_family_levels[static_cast<int>(l)].table, __ATOMIC_ACQUIRE) != nullptr;
 }
 
@@ -155,11 +222,10 @@ QMATH_ALWAYS_INLINE bool register_implied_levels() noexcept {
   return true;
 }
 
-/// Register only the table of this unit's own level (dispatch units).
+/// A dispatch unit's entry for family Table (its own level only).
 template <class Table, class Provider>
-QMATH_ALWAYS_INLINE bool register_target_level() noexcept {
-  detail::register_table<Table>(target_level, target_level, Provider::template get<target_level>());
-  return true;
+constexpr detail::unit_entry unit_entry_for() noexcept {
+  return {detail::kernel_registry<Table>::slots, Provider::template get<target_level>()};
 }
 
 }  // namespace qmath::kernel::QMATH_TARGET_NS
@@ -167,11 +233,20 @@ QMATH_ALWAYS_INLINE bool register_target_level() noexcept {
 /// Define the self-registration of a kernel family in a module header, inside
 /// namespace qmath::kernel::QMATH_TARGET_NS:
 ///   QMATH_SELF_REGISTER(quantize, detail::quantize_kernels, quantize_provider)
-/// Dispatch translation units define QMATH_DISPATCH_TU and register only
-/// their own level (see cmake/qmath_dispatch.cpp.in).
-#if defined(QMATH_DISPATCH_TU)
+/// Dispatch units (QMATH_DISPATCH_TU) run no code: they list their tables in
+/// qmath/simd/dispatch_units.hpp instead.
+/// A unit built with flags that some target CPUs lack should define
+/// QMATH_NO_SELF_REGISTER: self-registration runs code before main.
+#if defined(QMATH_DISPATCH_TU) || defined(QMATH_NO_SELF_REGISTER)
 #define QMATH_SELF_REGISTER(name, Table, Provider)
 #else
 #define QMATH_SELF_REGISTER(name, Table, Provider) \
   inline const bool name##_self_registered = register_implied_levels<Table, Provider>();
+#endif
+
+#if !defined(QMATH_DISPATCH_TU)
+namespace qmath::detail {
+// Publish the linked dispatch units before main, too.
+inline const bool dispatch_units_published = (register_dispatch_units(), true);
+}  // namespace qmath::detail
 #endif
