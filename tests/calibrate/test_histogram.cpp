@@ -117,7 +117,7 @@ TEST_CASE("histogram: degenerate data, errors, fixed layout") {
   CHECK(h.add(e).code() == qmath::errc::empty_input);
   CHECK(h.add(bad).index() == 1);
   CHECK(h.total() == 0);
-  histogram sk(histogram_mode::magnitude, 2048, qmath::nonfinite_policy::skip);
+  histogram sk(histogram_mode::magnitude, 2048, qmath::calibration_nonfinite::skip);
   REQUIRE(sk.add(bad));
   CHECK(sk.total() == 2);
   CHECK(sk.skipped() == 1);

@@ -55,12 +55,12 @@ TEST_CASE("minmax: errors, policies, degenerate data") {
   auto r = qmath::finite_range(x);
   CHECK(r.error() == qmath::errc::non_finite);
   CHECK(r.error().index() == 2);
-  auto s = qmath::finite_range(x, qmath::nonfinite_policy::skip);
+  auto s = qmath::finite_range(x, qmath::calibration_nonfinite::skip);
   REQUIRE(s);
   CHECK(s->lo == -3);
   CHECK(s->hi == 2);
   std::vector<float> allbad{std::nanf(""), std::numeric_limits<float>::infinity()};
-  CHECK(qmath::finite_range(allbad, qmath::nonfinite_policy::skip)->empty());
+  CHECK(qmath::finite_range(allbad, qmath::calibration_nonfinite::skip)->empty());
   std::vector<float> c(10, -0.0f);  // constant (negative zero): range [+0, +0]
   auto cr = qmath::finite_range(c);
   CHECK(cr->lo == 0.0f);
@@ -69,7 +69,7 @@ TEST_CASE("minmax: errors, policies, degenerate data") {
   qmath::minmax_observer obs;
   CHECK(obs.observe(x).code() == qmath::errc::non_finite);
   CHECK(obs.range().empty());  // unchanged after a rejected batch
-  qmath::minmax_observer skip(qmath::partition::per_tensor(), qmath::nonfinite_policy::skip);
+  qmath::minmax_observer skip(qmath::partition::per_tensor(), qmath::calibration_nonfinite::skip);
   CHECK(skip.observe(x));
   CHECK(skip.skipped() == 1);
   CHECK(skip.count() == 3);

@@ -49,7 +49,7 @@ TEST_CASE("percentile observer: magnitude / two-sided, merge, per channel, non-f
   CHECK(pc.percentile(50, 3).error() == qmath::errc::out_of_range);
   std::vector<float> bad{1, INFINITY};
   CHECK(o.observe(bad).code() == qmath::errc::non_finite);
-  qmath::percentile_observer sk(qmath::partition::per_tensor(), qmath::nonfinite_policy::skip);
+  qmath::percentile_observer sk(qmath::partition::per_tensor(), qmath::calibration_nonfinite::skip);
   REQUIRE(sk.observe(bad));
   CHECK(sk.count() == 1);
   CHECK(sk.skipped() == 1);

@@ -3,7 +3,7 @@
 //
 // Non-finite data (NaN, +-Inf): by default a calibrator rejects the whole
 // batch with errc::non_finite naming the first offending index and leaves its
-// state unchanged; under nonfinite_policy::skip such values are ignored (and
+// state unchanged; under calibration_nonfinite::skip such values are ignored (and
 // counted in skipped()).
 // A range is [lo, hi] over the finite values seen; an empty range (nothing
 // observed yet, or only skipped values) has lo = +inf, hi = -inf.
@@ -19,7 +19,7 @@
 namespace qmath {
 
 /// What a calibrator does with NaN / Inf in its input.
-enum class nonfinite_policy : unsigned char {
+enum class calibration_nonfinite : unsigned char {
   error,  ///< reject the batch (default)
   skip,   ///< ignore those values
 };
@@ -74,14 +74,14 @@ inline status non_finite_at(std::span<const float> x, const char* arg) noexcept 
 }  // namespace detail
 
 /// min/max of the finite values of x in one pass (dispatched kernel).
-/// Errors: empty x; a non-finite value under nonfinite_policy::error.
+/// Errors: empty x; a non-finite value under calibration_nonfinite::error.
 /// Under skip, an all-non-finite x gives an empty range.
 inline result<value_range> finite_range(std::span<const float> x,
-                                        nonfinite_policy policy = nonfinite_policy::error) noexcept {
+                                        calibration_nonfinite policy = calibration_nonfinite::error) noexcept {
   if (x.empty()) return empty_input("x");
   value_range r;
   const std::size_t bad = detail::minmax_run(x.data(), x.size(), r);
-  if (bad != 0 && policy == nonfinite_policy::error) return detail::non_finite_at(x, "x");
+  if (bad != 0 && policy == calibration_nonfinite::error) return detail::non_finite_at(x, "x");
   return r;
 }
 

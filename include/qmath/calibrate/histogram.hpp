@@ -53,13 +53,13 @@ class histogram {
   /// Growable power-of-two layout (see file comment). nbins must be >= 2 and
   /// even (checked by add(); default 2048).
   explicit histogram(histogram_mode mode = histogram_mode::magnitude, std::uint32_t nbins = default_bins,
-                     nonfinite_policy policy = nonfinite_policy::error)
+                     calibration_nonfinite policy = calibration_nonfinite::error)
       : mode_(mode), policy_(policy), nbins_(nbins), counts_(nbins, 0) {}
 
   /// Fixed layout over [lo, hi) (see file comment).
   /// Errors: lo/hi non-finite or lo >= hi; magnitude mode with lo < 0; nbins < 1.
   static result<histogram> fixed(histogram_mode mode, float lo, float hi, std::uint32_t nbins = default_bins,
-                                 nonfinite_policy policy = nonfinite_policy::error) {
+                                 calibration_nonfinite policy = calibration_nonfinite::error) {
     if (!std::isfinite(lo)) return invalid_argument("lo", "must be finite");
     if (!std::isfinite(hi) || !(hi > lo)) return invalid_argument("hi", "must be finite and > lo");
     if (mode == histogram_mode::magnitude && lo < 0) return invalid_argument("lo", "must be >= 0 in magnitude mode");
@@ -81,7 +81,7 @@ class histogram {
     if (!fixed_ && (nbins_ < 2 || nbins_ % 2 != 0)) return invalid_argument("nbins", "must be even and >= 2");
     value_range r;
     const std::size_t bad = detail::minmax_run(x.data(), x.size(), r);
-    if (bad != 0 && policy_ == nonfinite_policy::error) return detail::non_finite_at(x, "x");
+    if (bad != 0 && policy_ == calibration_nonfinite::error) return detail::non_finite_at(x, "x");
     if (r.empty()) {  // only non-finite values, skipped
       skipped_ += bad;
       return ok_status;
@@ -228,7 +228,7 @@ class histogram {
   }
 
   histogram_mode mode_;
-  nonfinite_policy policy_;
+  calibration_nonfinite policy_;
   std::uint32_t nbins_;
   bool fixed_ = false;
   std::vector<std::uint64_t> counts_;

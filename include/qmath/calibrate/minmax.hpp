@@ -70,14 +70,14 @@ inline std::size_t slot_ranges(std::span<const float> x, const partition& p, std
 class minmax_observer {
  public:
   explicit minmax_observer(partition p = partition::per_tensor(),
-                           nonfinite_policy policy = nonfinite_policy::error)
+                           calibration_nonfinite policy = calibration_nonfinite::error)
       : part_(p), policy_(policy), ranges_(p.slots()) {}
 
   /// Observe one batch (x.size() must match the partition; any size per tensor).
   status observe(std::span<const float> x) {
     QMATH_TRY(part_.check_size(x.size(), "x"));
     const std::size_t bad = detail::slot_ranges(x, part_, scratch_);
-    if (bad != 0 && policy_ == nonfinite_policy::error) return detail::non_finite_at(x, "x");
+    if (bad != 0 && policy_ == calibration_nonfinite::error) return detail::non_finite_at(x, "x");
     for (std::size_t s = 0; s < ranges_.size(); ++s) ranges_[s].merge(scratch_[s]);
     skipped_ += bad;
     count_ += x.size() - bad;
@@ -110,7 +110,7 @@ class minmax_observer {
 
  private:
   partition part_;
-  nonfinite_policy policy_;
+  calibration_nonfinite policy_;
   std::vector<value_range> ranges_;
   std::vector<value_range> scratch_;
   std::uint64_t count_ = 0, skipped_ = 0, batches_ = 0;
@@ -123,7 +123,7 @@ class moving_average_observer {
 
   explicit moving_average_observer(partition p = partition::per_tensor(),
                                    double averaging_constant = default_averaging_constant,
-                                   nonfinite_policy policy = nonfinite_policy::error)
+                                   calibration_nonfinite policy = calibration_nonfinite::error)
       : part_(p), policy_(policy), c_(averaging_constant), slots_(p.slots()) {}
 
   /// Errors: the averaging constant is outside (0, 1]; bad batch.
@@ -131,7 +131,7 @@ class moving_average_observer {
     if (!(c_ > 0.0 && c_ <= 1.0)) return invalid_argument("averaging_constant", "must be in (0, 1]");
     QMATH_TRY(part_.check_size(x.size(), "x"));
     const std::size_t bad = detail::slot_ranges(x, part_, scratch_);
-    if (bad != 0 && policy_ == nonfinite_policy::error) return detail::non_finite_at(x, "x");
+    if (bad != 0 && policy_ == calibration_nonfinite::error) return detail::non_finite_at(x, "x");
     for (std::size_t s = 0; s < slots_.size(); ++s) {
       if (scratch_[s].empty()) continue;
       slots_[s].update(scratch_[s].lo, scratch_[s].hi, c_);
@@ -202,7 +202,7 @@ class moving_average_observer {
   };
 
   partition part_;
-  nonfinite_policy policy_;
+  calibration_nonfinite policy_;
   double c_;
   std::vector<state> slots_;
   std::vector<value_range> scratch_;

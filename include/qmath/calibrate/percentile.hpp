@@ -43,12 +43,12 @@ inline result<double> percentile_inplace(std::span<float> v, double pct) {
 class percentile_observer {
  public:
   explicit percentile_observer(partition p = partition::per_tensor(),
-                               nonfinite_policy policy = nonfinite_policy::error)
+                               calibration_nonfinite policy = calibration_nonfinite::error)
       : part_(p), policy_(policy), values_(p.slots()) {}
 
   status observe(std::span<const float> x) {
     QMATH_TRY(part_.check_size(x.size(), "x"));
-    if (policy_ == nonfinite_policy::error) {
+    if (policy_ == calibration_nonfinite::error) {
       value_range r;
       if (detail::minmax_run(x.data(), x.size(), r) != 0) return detail::non_finite_at(x, "x");
     }
@@ -100,7 +100,7 @@ class percentile_observer {
 
  private:
   partition part_;
-  nonfinite_policy policy_;
+  calibration_nonfinite policy_;
   std::vector<std::vector<float>> values_;
   std::size_t skipped_ = 0;
 };
