@@ -54,3 +54,25 @@ TEST_CASE("sensitivity: table, ranking, link to mixed precision") {
   CHECK(qmath::sensitivity_table(bad, cs).error() == qmath::errc::size_mismatch);
   CHECK(qmath::sensitivity_table(ts, std::vector<qmath::quant_candidate>{}).error() == qmath::errc::empty_input);
 }
+
+#include "qmath/analysis/candidates.hpp"
+
+TEST_CASE("sensitivity: scheme candidates, sizes with qparams, per-channel beats per-tensor") {
+  // Rows with very different scales: per-channel scales help a lot.
+  std::vector<float> w = qmath_test::gaussian(16 * 64, 7);
+  for (std::size_t c = 0; c < 16; ++c)
+    for (std::size_t k = 0; k < 64; ++k) w[c * 64 + k] *= static_cast<float>(1 + c * c);
+  std::vector<qmath::named_tensor> ts{{"w", w, {16, 64}}};
+  std::vector<qmath::quant_candidate> cs{qmath::make_candidate<qmath::int8_sym_per_tensor>("int8 pt"),
+                                         qmath::make_candidate<qmath::int8_sym_per_channel>("int8 pc"),
+                                         qmath::make_candidate<qmath::int4_sym_g32>("int4 g32")};
+  auto t = qmath::sensitivity_table(ts, cs);
+  REQUIRE(t);
+  CHECK((*t)[1].error.sqnr_db() > (*t)[0].error.sqnr_db() + 3);
+  CHECK((*t)[0].size_bits == 1024 * 8 + 32);
+  CHECK((*t)[1].size_bits == 1024 * 8 + 16 * 32);
+  CHECK((*t)[2].size_bits == 1024 * 4 + 32 * 32);
+  std::vector<float> nanv{1.0f, NAN};
+  std::vector<qmath::named_tensor> bad2{{"nan", nanv, {2}}};
+  CHECK(qmath::sensitivity_table(bad2, cs).error() == qmath::errc::non_finite);
+}

@@ -7,7 +7,7 @@
 // and candidate c, the table row holds the error statistics of (x, fq_c(x))
 // (metrics/error.hpp: MSE, SQNR, cosine, max |error|, relative L2), the KL
 // divergence of their value histograms (metrics/kl.hpp, `kl_bins` bins,
-// additive smoothing) and the size ceil(numel * bits_per_element).
+// additive smoothing) and the size ceil(numel * bits_per_element + qparams bits).
 // rank_by() orders rows from most to least damaged (lowest SQNR / cosine, or
 // highest MSE / KL first); ties keep tensor, then candidate, order.
 //
@@ -40,6 +40,10 @@ struct named_tensor {
 struct quant_candidate {
   std::string name;
   double bits_per_element = 8;
+  /// Bits of qparams per entry (scale, zero point) and the number of entries
+  /// for a shape (optional): size = ceil(numel * bits_per_element + slots * count_qparams_bits).
+  double count_qparams_bits = 0;
+  std::function<std::size_t(std::span<const std::size_t> shape)> slots;
   /// Writes fq(x) into out (same size); shape as in named_tensor.
   std::function<status(std::span<const float> x, std::span<const std::size_t> shape, std::span<float> out)> fake_quant;
 };
@@ -94,7 +98,9 @@ inline result<std::vector<sensitivity_row>> sensitivity_table(std::span<const na
         if (!kl) return kl.error().at(t);
         r.kl = *kl;
       }
-      r.size_bits = std::ceil(static_cast<double>(n) * candidates[c].bits_per_element);
+      const double entries = candidates[c].slots ? static_cast<double>(candidates[c].slots(nt.shape)) : 0.0;
+      r.size_bits = std::ceil(static_cast<double>(n) * candidates[c].bits_per_element +
+                              entries * candidates[c].count_qparams_bits);
       rows.push_back(std::move(r));
     }
   }

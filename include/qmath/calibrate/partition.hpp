@@ -10,7 +10,11 @@
 //                           group along the axis is shorter when G does not
 //                           divide axis_len)
 // The slot order is the row-major order of the tensor with the axis replaced
-// by its group index: the layout of per-channel / per-group qparams.
+// by its group index: the layout of per-channel / per-group qparams
+// (core/qparams.hpp), extended to a shorter last group (as ONNX blocked
+// quantization allows) where core's param_layout requires G | axis_len.
+// Errors: empty extents or a zero extent ("shape"), axis out of range
+// ("axis"), group_size 0 ("group_size").
 //
 // Example: a [64, 576] weight (out, K), groups of 32 along axis 1:
 //   auto p = qmath::partition::per_group(std::array<std::size_t,2>{64, 576}, 1, 32);
@@ -19,6 +23,7 @@
 #include <cstddef>
 #include <span>
 
+#include "qmath/core/qparams.hpp"
 #include "qmath/core/status.hpp"
 
 namespace qmath {
@@ -57,6 +62,8 @@ class partition {
   [[nodiscard]] constexpr std::size_t axis_len() const noexcept { return axis_len_; }
   [[nodiscard]] constexpr std::size_t inner() const noexcept { return inner_; }
   [[nodiscard]] constexpr std::size_t group_size() const noexcept { return group_; }
+  /// The axis (0 for per-tensor partitions).
+  [[nodiscard]] constexpr std::size_t axis() const noexcept { return axis_; }
   [[nodiscard]] constexpr std::size_t groups_along_axis() const noexcept {
     return (axis_len_ + group_ - 1) / group_;
   }
@@ -115,20 +122,16 @@ class partition {
 
   static result<partition> make(partition_kind kind, std::span<const std::size_t> extents, std::size_t axis,
                                 std::size_t group) noexcept {
-    if (extents.empty()) return invalid_argument("extents", "must have at least one dimension");
-    if (axis >= extents.size()) return out_of_range("axis", "must be < the number of dimensions");
-    if (group == 0) return invalid_argument("group_size", "must be > 0");
+    if (group == 0 || group == dynamic) return invalid_argument("group_size", "must be > 0");
+    auto l = make_axis_layout(extents, axis);
+    if (!l) return l.error();
     partition p;
     p.kind_ = kind;
     p.fixed_ = true;
-    p.outer_ = 1;
-    p.inner_ = 1;
-    for (std::size_t i = 0; i < extents.size(); ++i) {
-      if (extents[i] == 0) return status(errc::empty_input, "extents", "every extent must be > 0", i);
-      if (i < axis) p.outer_ *= extents[i];
-      if (i > axis) p.inner_ *= extents[i];
-    }
-    p.axis_len_ = extents[axis];
+    p.outer_ = l->outer;
+    p.axis_len_ = l->channels;
+    p.inner_ = l->inner;
+    p.axis_ = axis;
     p.group_ = group;
     return p;
   }
@@ -139,6 +142,7 @@ class partition {
   std::size_t axis_len_ = 0;
   std::size_t inner_ = 1;
   std::size_t group_ = 1;
+  std::size_t axis_ = 0;
 };
 
 }  // namespace qmath
