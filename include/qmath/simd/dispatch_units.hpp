@@ -9,12 +9,16 @@
 
 #include "qmath/simd/probe.hpp"
 #include "qmath/quantize/kernels.hpp"
+#include "qmath/calibrate/kernels.hpp"
+#include "qmath/metrics/kernels.hpp"
 
 namespace qmath::kernel::QMATH_TARGET_NS {
 
 inline constexpr detail::unit_entry dispatch_unit_entries[] = {
     unit_entry_for<detail::probe_kernels, probe_provider>(),
     unit_entry_for<detail::quantize_kernels, quantize_provider>(),
+    unit_entry_for<detail::calibrate_kernels, calibrate_provider>(),
+    unit_entry_for<detail::metrics_kernels, metrics_provider>(),
     // (modules: one entry per kernel family here)
     {nullptr, nullptr},
 };
