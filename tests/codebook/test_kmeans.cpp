@@ -159,6 +159,13 @@ TEST_CASE("kmeans: same seed gives the same bits on every ISA level") {
         CHECK(r->objective == first_obj);
       }
     });
+    // Any thread count gives the same bits.
+    o.num_threads = 3;
+    auto rt = qmath::kmeans(x, d, o);
+    REQUIRE(rt);
+    CHECK(same_bits(rt->centroids, first));
+    CHECK(rt->objective == first_obj);
+    o.num_threads = 1;
     // Another seed gives another result.
     o.seed = 43;
     auto r2 = qmath::kmeans(x, d, o);

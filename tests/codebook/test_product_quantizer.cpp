@@ -112,13 +112,13 @@ TEST_CASE("pq: bit-stream layout (LSB first) matches the sub-indices") {
 }
 
 TEST_CASE("pq: ADC and SDC distances") {
-  const std::size_t d = 32, n = 700;
+  const std::size_t d = 32, n = 300;
   const std::vector<float> x = cbtest::blobs(n, d, 30, 2.0, 1.0, 9);
   for (std::size_t M : {8u, 16u, 4u}) {
     for (unsigned nbits : {8u, 6u}) {
       CAPTURE(M);
       CAPTURE(nbits);
-      const qmath::product_quantizer pq = train_pq(x, d, M, nbits, 4);
+      const qmath::product_quantizer pq = train_pq(x, d, M, nbits, 2);
       std::vector<std::uint8_t> codes(n * pq.code_size());
       REQUIRE(pq.encode(x, codes));
       std::vector<float> rec(x.size());
@@ -163,6 +163,9 @@ TEST_CASE("pq: codes and distances are bit-identical on every ISA level") {
     const qmath::product_quantizer pq = train_pq(x, d, 3, 7, 6);
     std::vector<std::uint8_t> codes(n * pq.code_size());
     REQUIRE(pq.encode(x, codes));
+    std::vector<std::uint8_t> codes_mt(codes.size());
+    REQUIRE(pq.encode(x, codes_mt, 4));
+    CHECK(codes_mt == codes);
     std::vector<float> lut(3 * 128), dist(n);
     REQUIRE(pq.distance_table(std::span<const float>(x.data(), d), lut));
     REQUIRE(pq.adc_scan(lut, codes, dist));

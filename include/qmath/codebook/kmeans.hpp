@@ -28,7 +28,10 @@
 // arithmetic that decides assignments is identical on every ISA level (one
 // fused multiply-add per coordinate, vectorised across centroids), the random
 // source is splitmix64 seeded by `seed`, and the library runs on the calling
-// thread only, so any thread count and any QMATH_MAX_ISA give the same bits.
+// thread, except the assignment step, which `num_threads` may split over
+// threads by rows (each row's result is independent of the split); centroid
+// sums are always accumulated on the calling thread in point order. So any
+// thread count and any QMATH_MAX_ISA give the same bits.
 //
 // Degenerate but legal input: fewer distinct points than k leaves duplicate
 // centroids (their clusters may stay empty; `splits` counts re-seeds).
@@ -67,6 +70,7 @@ struct kmeans_options {
   std::uint64_t seed = 1234;
   double tolerance = 0.0;                     ///< stop when (J_prev - J) <= tolerance * J_prev
   std::size_t max_points_per_centroid = 256;  ///< subsampling cap; 0 = use every point
+  std::size_t num_threads = 1;                ///< threads for the assignment step (same result for any value)
 };
 
 struct kmeans_result {
@@ -133,8 +137,8 @@ inline void kmeans_plus_plus(const float* x, std::size_t n, std::size_t d, std::
 /// One assignment: idx, J (double, clamped per point at 0) and the number of
 /// assignments that differ from `prev` (if non-empty).
 inline double assign_points(const centroid_panels& cp, const float* x, std::size_t n, const float* xnorm,
-                            std::uint32_t* idx, float* e) {
-  cp.nearest(x, cp.d, n, idx, e);
+                            std::uint32_t* idx, float* e, std::size_t threads) {
+  cp.nearest(x, cp.d, n, idx, e, threads);
   double obj = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
     const double v = static_cast<double>(xnorm[i]) + static_cast<double>(e[i]);
@@ -282,7 +286,7 @@ inline result<kmeans_result> kmeans(std::span<const float> x, std::size_t d, con
   res.objective.reserve(opt.max_iter);
   for (std::size_t it = 0; it < opt.max_iter; ++it) {
     cp.assign(res.centroids.data(), k, d);
-    const double obj = detail::assign_points(cp, xt, nt, xn.data(), idx.data(), e.data());
+    const double obj = detail::assign_points(cp, xt, nt, xn.data(), idx.data(), e.data(), opt.num_threads);
     res.objective.push_back(obj);
     res.iterations = it + 1;
     if (it > 0 && idx == prev) {  // fixed point: the update would change nothing

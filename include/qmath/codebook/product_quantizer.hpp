@@ -49,6 +49,7 @@ struct pq_options {
   kmeans_init init = kmeans_init::random;     ///< random or kmeans_plus_plus
   std::uint64_t seed = 1234;                  ///< same seed for every sub-space (as Faiss)
   std::size_t max_points_per_centroid = 256;  ///< k-means subsampling cap (0: all points)
+  std::size_t num_threads = 1;                ///< threads for k-means assignment and encode (same result)
 };
 
 /// Reconstruction quality of a codec on a data set.
@@ -83,6 +84,7 @@ class product_quantizer {
     ko.init = opt.init;
     ko.seed = opt.seed;
     ko.max_points_per_centroid = opt.max_points_per_centroid;
+    ko.num_threads = opt.num_threads;
     for (std::size_t m = 0; m < opt.M; ++m) {
       for (std::size_t i = 0; i < n; ++i) std::memcpy(sub.data() + i * dsub, x.data() + i * d + m * dsub, dsub * sizeof(float));
       result<kmeans_result> r = kmeans(sub, dsub, ko);
@@ -117,21 +119,53 @@ class product_quantizer {
   /// Codebooks, M x ksub x dsub.
   [[nodiscard]] std::span<const float> centroids() const noexcept { return centroids_; }
 
-  /// codes (n x code_size()) of the n = x.size() / d vectors of x.
-  status encode(std::span<const float> x, std::span<std::uint8_t> codes) const {
+  /// codes (n x code_size()) of the n = x.size() / d vectors of x, on up to
+  /// `threads` threads (same codes for any value).
+  status encode(std::span<const float> x, std::span<std::uint8_t> codes, std::size_t threads = 1) const {
     QMATH_TRY(check_trained());
     if (x.size() % d_ != 0) return size_mismatch("x", "size must be a multiple of d");
     const std::size_t n = x.size() / d_;
     if (codes.size() != n * code_size()) return size_mismatch("codes", "must hold n x code_size() bytes");
     QMATH_TRY(detail::check_finite(x, "x"));
+    detail::parallel_rows(n, threads, [&](std::size_t b, std::size_t r) {
+      encode_rows(x.data() + b * d_, r, codes.data() + b * code_size());
+    });
+    return ok_status;
+  }
+
+  /// MSE and SQNR of decode(encode(x)) against x.
+  result<reconstruction_stats> reconstruction_error(std::span<const float> x) const {
+    QMATH_TRY(check_trained());
+    if (x.empty()) return empty_input("x");
+    if (x.size() % d_ != 0) return size_mismatch("x", "size must be a multiple of d");
+    const std::size_t n = x.size() / d_;
+    std::vector<std::uint8_t> codes(n * code_size());
+    QMATH_TRY(encode(x, codes));
+    std::vector<float> rec(x.size());
+    QMATH_TRY(decode(codes, rec));
+    double err = 0, energy = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double e = static_cast<double>(x[i]) - rec[i];
+      err += e * e;
+      energy += static_cast<double>(x[i]) * x[i];
+    }
+    reconstruction_stats s;
+    s.mse_per_vector = err / static_cast<double>(n);
+    s.mse_per_value = err / static_cast<double>(x.size());
+    s.sqnr_db = err > 0 ? 10.0 * std::log10(energy / err) : std::numeric_limits<double>::infinity();
+    return s;
+  }
+
+ private:
+  void encode_rows(const float* x, std::size_t n, std::uint8_t* codes) const {
     constexpr std::size_t chunk = 1024;
     std::vector<std::uint32_t> idx(chunk * M_);
     for (std::size_t i0 = 0; i0 < n; i0 += chunk) {
       const std::size_t nb = n - i0 < chunk ? n - i0 : chunk;
       for (std::size_t m = 0; m < M_; ++m)
-        panels_[m].nearest(x.data() + i0 * d_ + m * dsub_, d_, nb, idx.data() + m * chunk, nullptr);
+        panels_[m].nearest(x + i0 * d_ + m * dsub_, d_, nb, idx.data() + m * chunk, nullptr);
       for (std::size_t r = 0; r < nb; ++r) {
-        std::uint8_t* c = codes.data() + (i0 + r) * code_size();
+        std::uint8_t* c = codes + (i0 + r) * code_size();
         if (nbits_ == 8) {
           for (std::size_t m = 0; m < M_; ++m) c[m] = static_cast<std::uint8_t>(idx[m * chunk + r]);
         } else {
@@ -140,8 +174,9 @@ class product_quantizer {
         }
       }
     }
-    return ok_status;
   }
+
+ public:
 
   /// x (n x d) = decode of n codes.
   status decode(std::span<const std::uint8_t> codes, std::span<float> x) const {
@@ -213,29 +248,6 @@ class product_quantizer {
     QMATH_TRY(decode(code, y));
     QMATH_TRY(distance_table(y, lut));
     return adc_scan(lut, codes, out);
-  }
-
-  /// MSE and SQNR of decode(encode(x)) against x.
-  result<reconstruction_stats> reconstruction_error(std::span<const float> x) const {
-    QMATH_TRY(check_trained());
-    if (x.empty()) return empty_input("x");
-    if (x.size() % d_ != 0) return size_mismatch("x", "size must be a multiple of d");
-    const std::size_t n = x.size() / d_;
-    std::vector<std::uint8_t> codes(n * code_size());
-    QMATH_TRY(encode(x, codes));
-    std::vector<float> rec(x.size());
-    QMATH_TRY(decode(codes, rec));
-    double err = 0, energy = 0;
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      const double e = static_cast<double>(x[i]) - rec[i];
-      err += e * e;
-      energy += static_cast<double>(x[i]) * x[i];
-    }
-    reconstruction_stats s;
-    s.mse_per_vector = err / static_cast<double>(n);
-    s.mse_per_value = err / static_cast<double>(x.size());
-    s.sqnr_db = err > 0 ? 10.0 * std::log10(energy / err) : std::numeric_limits<double>::infinity();
-    return s;
   }
 
  private:

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <thread>
 #include <vector>
 
 #include "qmath/codebook/kernels.hpp"
@@ -50,6 +51,35 @@ inline float squared_norm_fma(const float* c, std::size_t d) noexcept {
   return s;
 }
 
+/// Runs f(begin, count) over [0, n) in at most `threads` contiguous chunks of
+/// whole row blocks, chunk 0 on the calling thread. Work per row must not
+/// depend on the chunking (so results are independent of the thread count).
+template <class F>
+void parallel_rows(std::size_t n, std::size_t threads, F&& f) {
+  const std::size_t blocks = (n + codebook_row_block - 1) / codebook_row_block;
+  std::size_t t = threads == 0 ? 1 : threads;
+  if (t > blocks) t = blocks;
+  if (t <= 1) {
+    f(std::size_t{0}, n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(t - 1);
+  std::size_t chunk0 = 0;
+  for (std::size_t c = 0; c < t; ++c) {
+    const std::size_t b0 = blocks * c / t * codebook_row_block;
+    std::size_t b1 = blocks * (c + 1) / t * codebook_row_block;
+    if (b1 > n) b1 = n;
+    if (c == 0) {
+      chunk0 = b1;
+      continue;
+    }
+    pool.emplace_back([&f, b0, b1] { f(b0, b1 - b0); });
+  }
+  f(std::size_t{0}, chunk0);
+  for (std::thread& th : pool) th.join();
+}
+
 /// k centroids (row-major k x d) packed in panels of 32 for codebook_kernels::nearest.
 struct centroid_panels {
   std::size_t k = 0, d = 0, npanels = 0;
@@ -71,10 +101,15 @@ struct centroid_panels {
     }
   }
 
-  /// idx[i] (and e[i] if non-null) for n rows of x with stride ldx.
-  void nearest(const float* x, std::size_t ldx, std::size_t n, std::uint32_t* idx, float* e) const noexcept {
+  /// idx[i] (and e[i] if non-null) for n rows of x with stride ldx, on up to
+  /// `threads` threads (rows are independent: the result does not depend on it).
+  void nearest(const float* x, std::size_t ldx, std::size_t n, std::uint32_t* idx, float* e,
+               std::size_t threads = 1) const {
     if (n == 0) return;
-    codebook_select()->nearest(x, ldx, n, d, panels.data(), cnorm.data(), npanels, idx, e);
+    const codebook_kernels* k = codebook_select();
+    parallel_rows(n, threads, [&](std::size_t b, std::size_t r) {
+      k->nearest(x + b * ldx, ldx, r, d, panels.data(), cnorm.data(), npanels, idx + b, e ? e + b : nullptr);
+    });
   }
 };
 
