@@ -22,7 +22,7 @@
 //            divide-and-conquer optimisation (the optimal split is monotone in
 //            j because the 1-D squared-error cost is Monge): O(L n log n) time,
 //            L * n * 4 bytes for the back-pointers (n = distinct values; more
-//            than 2^28 entries is refused with errc::unsupported).
+//            than 2^27 entries (512 MiB) is refused with errc::unsupported).
 // Groups: values are fitted in consecutive groups of group_size (per tensor:
 // group_size = size; per channel of a row-major [channels x k] tensor:
 // group_size = k; per group of g along rows: group_size = g, dividing k).
@@ -178,8 +178,8 @@ inline double lloyd_1d(const sorted_values& s, std::size_t L, std::size_t max_it
 /// Exact optimum by DP with divide-and-conquer; levels in `lv` (shifted).
 inline result<double> optimal_1d(const sorted_values& s, std::size_t L, std::vector<double>& lv) {
   const std::size_t n = s.size();
-  if (static_cast<double>(L) * static_cast<double>(n + 1) > static_cast<double>(std::size_t{1} << 28))
-    return status(errc::unsupported, "levels", "optimal solver: levels x distinct values exceeds 2^28");
+  if (static_cast<double>(L) * static_cast<double>(n + 1) > static_cast<double>(std::size_t{1} << 27))
+    return status(errc::unsupported, "levels", "optimal solver: levels x distinct values exceeds 2^27");
   std::vector<double> prev(n + 1), cur(n + 1);
   std::vector<std::uint32_t> arg(L * (n + 1), 0);
   for (std::size_t j = 0; j <= n; ++j) prev[j] = s.cost(0, j);
