@@ -8,11 +8,13 @@
 #endif
 
 #include "qmath/simd/probe.hpp"
+#include "qmath/gemm/kernels.hpp"
 
 namespace qmath::kernel::QMATH_TARGET_NS {
 
 inline constexpr detail::unit_entry dispatch_unit_entries[] = {
     unit_entry_for<detail::probe_kernels, probe_provider>(),
+    unit_entry_for<detail::gemm_kernels, gemm_provider>(),
     // (modules: one entry per kernel family here)
     {nullptr, nullptr},
 };
