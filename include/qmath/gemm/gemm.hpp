@@ -95,6 +95,11 @@ inline status gemm_run_range(const gemm_call& g, std::size_t m0, std::size_t m1,
   const std::size_t ps = g.b->panel_stride();
   const std::size_t ldo = g.proto.ldo;
   std::int32_t* rowsum = g.zb ? w.rowsum.data() : nullptr;
+  // int32 output without row sums or clamps: the kernel adds the column
+  // offsets in its last store and no epilogue pass is needed.
+  const bool fused = g.direct && g.zb == nullptr && g.proto.kind == gemm_out_kind::i32 &&
+                     g.proto.lo == std::numeric_limits<std::int32_t>::min() &&
+                     g.proto.hi == std::numeric_limits<std::int32_t>::max();
   for (std::size_t ic = m0; ic < m1; ic += MC) {
     const std::size_t mc = std::min(MC, m1 - ic);
     if (rowsum) std::fill(rowsum, rowsum + mc, 0);
@@ -116,8 +121,9 @@ inline status gemm_run_range(const gemm_call& g, std::size_t m0, std::size_t m1,
             acc = w.ws.data() + r0 * NC + (jr - n0);
             ldacc = NC;
           }
-          kt.tile(w.apack.data() + r0 * 4 * kg, bp, ps, kg, acc, ldacc, mr, nr, g0 != g.kg0);
-          if (last) {
+          kt.tile(w.apack.data() + r0 * 4 * kg, bp, ps, kg, acc, ldacc, mr, nr, g0 != g.kg0,
+                  last && fused ? g.col_off + jr : nullptr);
+          if (last && !fused) {
             gemm_epilogue e = g.proto;
             e.acc = acc;
             e.ld_acc = ldacc;

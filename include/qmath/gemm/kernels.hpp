@@ -81,9 +81,10 @@ struct gemm_kernels {
   int np;         ///< 16-column panels of a micro tile
   bool a_signed;  ///< kernel consumes A xor 0x80 (s8 domain)
   bool a_full;    ///< every A strip is packed with mr rows (short strips zero-padded)
-  /// c[r][j] (+)= sum_g ap[g][r][.] . panel[j/16][g][j%16][.] for r < mr, j < nr.
+  /// c[r][j] (+)= sum_g ap[g][r][.] . panel[j/16][g][j%16][.] (+ col_add[j] if non-null)
+  /// for r < mr, j < nr.
   void (*tile)(const std::uint8_t* ap, const std::int8_t* bp, std::size_t panel_stride, std::size_t kgroups,
-               std::int32_t* c, std::size_t ldc, int mr, int nr, bool accumulate) noexcept;
+               std::int32_t* c, std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept;
   void (*epilogue)(const gemm_epilogue& e) noexcept;
 };
 
@@ -112,13 +113,30 @@ QMATH_ALWAYS_INLINE float fp_barrier(float x) noexcept {
 
 /// Add the pair-lane partial sums t[r][2j], t[r][2j+1] into c (widening kernels).
 QMATH_ALWAYS_INLINE void store_pairs(const std::int32_t* t, int tcols, std::int32_t* c, std::size_t ldc, int mr,
-                                     int nr, bool accumulate) noexcept {
+                                     int nr, bool accumulate, const std::int32_t* col_add) noexcept {
   for (int r = 0; r < mr; ++r) {
     const std::int32_t* tr = t + static_cast<std::size_t>(r) * tcols * 2;
     std::int32_t* cr = c + r * ldc;
     for (int j = 0; j < nr; ++j) {
-      const std::uint32_t s = static_cast<std::uint32_t>(tr[2 * j]) + static_cast<std::uint32_t>(tr[2 * j + 1]);
-      cr[j] = static_cast<std::int32_t>(accumulate ? s + static_cast<std::uint32_t>(cr[j]) : s);
+      std::uint32_t s = static_cast<std::uint32_t>(tr[2 * j]) + static_cast<std::uint32_t>(tr[2 * j + 1]);
+      if (accumulate) s += static_cast<std::uint32_t>(cr[j]);
+      if (col_add) s += static_cast<std::uint32_t>(col_add[j]);
+      cr[j] = static_cast<std::int32_t>(s);
+    }
+  }
+}
+
+/// Store t[r][j] (row stride tcols) into c, adding c (accumulate) and col_add.
+QMATH_ALWAYS_INLINE void store_plain(const std::int32_t* t, int tcols, std::int32_t* c, std::size_t ldc, int mr,
+                                     int nr, bool accumulate, const std::int32_t* col_add) noexcept {
+  for (int r = 0; r < mr; ++r) {
+    const std::int32_t* tr = t + static_cast<std::size_t>(r) * tcols;
+    std::int32_t* cr = c + r * ldc;
+    for (int j = 0; j < nr; ++j) {
+      std::uint32_t s = static_cast<std::uint32_t>(tr[j]);
+      if (accumulate) s += static_cast<std::uint32_t>(cr[j]);
+      if (col_add) s += static_cast<std::uint32_t>(col_add[j]);
+      cr[j] = static_cast<std::int32_t>(s);
     }
   }
 }
@@ -126,7 +144,7 @@ QMATH_ALWAYS_INLINE void store_pairs(const std::int32_t* t, int tcols, std::int3
 // ---------------------------------------------------------------- scalar
 template <int R>
 void tile_scalar(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, std::size_t kg, std::int32_t* c,
-                 std::size_t ldc, int nr, bool accumulate) noexcept {
+                 std::size_t ldc, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
   for (int j = 0; j < nr; ++j) {
     const std::int8_t* b = bp + static_cast<std::size_t>(j / 16) * ps + (j % 16) * 4;
     std::uint32_t s[R] = {};
@@ -141,16 +159,24 @@ void tile_scalar(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, 
     }
     for (int r = 0; r < R; ++r) {
       std::int32_t* cr = c + r * ldc + j;
-      *cr = static_cast<std::int32_t>(accumulate ? s[r] + static_cast<std::uint32_t>(*cr) : s[r]);
+      std::uint32_t v = accumulate ? s[r] + static_cast<std::uint32_t>(*cr) : s[r];
+      if (col_add) v += static_cast<std::uint32_t>(col_add[j]);
+      *cr = static_cast<std::int32_t>(v);
     }
   }
 }
 
 #if defined(QMATH_ARCH_X86) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
 // ---------------------------------------------------------------- AVX-512 VNNI: 8 x 48, vpdpbusd zmm
+/// acc += vpdpbusd(a u8, b s8). Inline asm with a tied accumulator: GCC 12
+/// turns long _mm512_dpbusd_epi32 chains into register copies and spills.
+QMATH_ALWAYS_INLINE void dpbusd512(__m512i& acc, __m512i a, __m512i b) noexcept {
+  __asm__("vpdpbusd %[b], %[a], %[acc]" : [acc] "+v"(acc) : [a] "v"(a), [b] "v"(b));
+}
 template <int R, int P>
 QMATH_ALWAYS_INLINE void tile_vnni512(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, std::size_t kg,
-                                      std::int32_t* c, std::size_t ldc, int nr, bool accumulate) noexcept {
+                                      std::int32_t* c, std::size_t ldc, int nr, bool accumulate,
+                                      const std::int32_t* col_add) noexcept {
   __m512i acc[R][P];
   QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();
   const std::int8_t* b0 = bp;
@@ -160,7 +186,7 @@ QMATH_ALWAYS_INLINE void tile_vnni512(const std::uint8_t* ap, const std::int8_t*
     QMATH_UNROLL for (int p = 0; p < P; ++p) bv[p] = _mm512_loadu_si512(b0 + p * ps);
     QMATH_UNROLL for (int r = 0; r < R; ++r) {
       const __m512i av = _mm512_set1_epi32(load_i32(a + 4 * r));
-      QMATH_UNROLL for (int p = 0; p < P; ++p) acc[r][p] = _mm512_dpbusd_epi32(acc[r][p], av, bv[p]);
+      QMATH_UNROLL for (int p = 0; p < P; ++p) dpbusd512(acc[r][p], av, bv[p]);
     }
     a += 4 * R;
     b0 += 64;
@@ -168,9 +194,10 @@ QMATH_ALWAYS_INLINE void tile_vnni512(const std::uint8_t* ap, const std::int8_t*
   QMATH_UNROLL for (int p = 0; p < P; ++p) {
     const int left = nr - 16 * p;
     const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
+    const __m512i add = col_add ? _mm512_maskz_loadu_epi32(m, col_add + 16 * p) : _mm512_setzero_si512();
     QMATH_UNROLL for (int r = 0; r < R; ++r) {
       std::int32_t* cr = c + r * ldc + 16 * p;
-      __m512i v = acc[r][p];
+      __m512i v = _mm512_add_epi32(acc[r][p], add);
       if (accumulate) v = _mm512_add_epi32(v, _mm512_maskz_loadu_epi32(m, cr));
       _mm512_mask_storeu_epi32(cr, m, v);
     }
@@ -178,10 +205,10 @@ QMATH_ALWAYS_INLINE void tile_vnni512(const std::uint8_t* ap, const std::int8_t*
 }
 template <int R>
 void tile_vnni512_r(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, std::size_t kg, std::int32_t* c,
-                    std::size_t ldc, int nr, bool accumulate) noexcept {
-  if (nr > 32) tile_vnni512<R, 3>(ap, bp, ps, kg, c, ldc, nr, accumulate);
-  else if (nr > 16) tile_vnni512<R, 2>(ap, bp, ps, kg, c, ldc, nr, accumulate);
-  else tile_vnni512<R, 1>(ap, bp, ps, kg, c, ldc, nr, accumulate);
+                    std::size_t ldc, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
+  if (nr > 32) tile_vnni512<R, 3>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
+  else if (nr > 16) tile_vnni512<R, 2>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
+  else tile_vnni512<R, 1>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
 }
 #endif
 
@@ -189,7 +216,7 @@ void tile_vnni512_r(const std::uint8_t* ap, const std::int8_t* bp, std::size_t p
 // ---------------------------------------------------------------- AVX-512BW: 6 x 32, exact vpmovsxbw + vpmaddwd
 template <int R, int P>
 QMATH_ALWAYS_INLINE void tile_bw512(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, std::size_t kg,
-                                    std::int32_t* c, std::size_t ldc, int mr, int nr, bool accumulate) noexcept {
+                                    std::int32_t* c, std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
   __m512i acc[R][2 * P];
   QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int p = 0; p < 2 * P; ++p) acc[r][p] = _mm512_setzero_si512();
   const std::int8_t* b0 = bp;
@@ -210,7 +237,7 @@ QMATH_ALWAYS_INLINE void tile_bw512(const std::uint8_t* ap, const std::int8_t* b
   alignas(64) std::int32_t t[R][2 * P * 16];
   QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int p = 0; p < 2 * P; ++p)
       _mm512_store_si512(reinterpret_cast<__m512i*>(&t[r][16 * p]), acc[r][p]);
-  store_pairs(&t[0][0], 16 * P, c, ldc, R, nr, accumulate);
+  store_pairs(&t[0][0], 16 * P, c, ldc, R, nr, accumulate, col_add);
 }
 #endif
 
@@ -218,7 +245,7 @@ QMATH_ALWAYS_INLINE void tile_bw512(const std::uint8_t* ap, const std::int8_t* b
 // ---------------------------------------------------------------- AVX2: 2 x 16, exact vpmovsxbw + vpmaddwd (ymm)
 template <int R>
 QMATH_ALWAYS_INLINE void tile_avx2(const std::uint8_t* ap, const std::int8_t* bp, std::size_t kg, std::int32_t* c,
-                                   std::size_t ldc, int mr, int nr, bool accumulate) noexcept {
+                                   std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
   __m256i acc[R][4];
   QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 4; ++q) acc[r][q] = _mm256_setzero_si256();
   const std::int8_t* b0 = bp;
@@ -236,7 +263,7 @@ QMATH_ALWAYS_INLINE void tile_avx2(const std::uint8_t* ap, const std::int8_t* bp
   alignas(32) std::int32_t t[R][32];
   QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 4; ++q)
       _mm256_store_si256(reinterpret_cast<__m256i*>(&t[r][8 * q]), acc[r][q]);
-  store_pairs(&t[0][0], 16, c, ldc, R, nr, accumulate);
+  store_pairs(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
 }
 #endif
 
@@ -244,7 +271,7 @@ QMATH_ALWAYS_INLINE void tile_avx2(const std::uint8_t* ap, const std::int8_t* bp
 // ---------------------------------------------------------------- AVX-VNNI: 6 x 16, vpdpbusd ymm (VEX)
 template <int R>
 QMATH_ALWAYS_INLINE void tile_avxvnni(const std::uint8_t* ap, const std::int8_t* bp, std::size_t kg, std::int32_t* c,
-                                      std::size_t ldc, int mr, int nr, bool accumulate) noexcept {
+                                      std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
   __m256i acc[R][2];
   QMATH_UNROLL for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
   const std::int8_t* b0 = bp;
@@ -265,13 +292,7 @@ QMATH_ALWAYS_INLINE void tile_avxvnni(const std::uint8_t* ap, const std::int8_t*
     _mm256_store_si256(reinterpret_cast<__m256i*>(&t[r][0]), acc[r][0]);
     _mm256_store_si256(reinterpret_cast<__m256i*>(&t[r][8]), acc[r][1]);
   }
-  for (int r = 0; r < R; ++r) {
-    std::int32_t* cr = c + r * ldc;
-    for (int j = 0; j < nr; ++j) {
-      cr[j] = static_cast<std::int32_t>(static_cast<std::uint32_t>(t[r][j]) +
-                                        (accumulate ? static_cast<std::uint32_t>(cr[j]) : 0u));
-    }
-  }
+  store_plain(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
 }
 #endif
 
@@ -279,7 +300,7 @@ QMATH_ALWAYS_INLINE void tile_avxvnni(const std::uint8_t* ap, const std::int8_t*
 // ---------------------------------------------------------------- SSE4.1: 2 x 16, exact pmovsxbw + pmaddwd
 template <int R>
 QMATH_ALWAYS_INLINE void tile_sse41(const std::uint8_t* ap, const std::int8_t* bp, std::size_t kg, std::int32_t* c,
-                                    std::size_t ldc, int mr, int nr, bool accumulate) noexcept {
+                                    std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
   __m128i acc[R][8];
   QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 8; ++q) acc[r][q] = _mm_setzero_si128();
   const std::int8_t* b0 = bp;
@@ -302,7 +323,7 @@ QMATH_ALWAYS_INLINE void tile_sse41(const std::uint8_t* ap, const std::int8_t* b
   alignas(16) std::int32_t t[R][32];
   QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 8; ++q)
       _mm_store_si128(reinterpret_cast<__m128i*>(&t[r][4 * q]), acc[r][q]);
-  store_pairs(&t[0][0], 16, c, ldc, R, nr, accumulate);
+  store_pairs(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
 }
 #endif
 
@@ -310,7 +331,7 @@ QMATH_ALWAYS_INLINE void tile_sse41(const std::uint8_t* ap, const std::int8_t* b
 // ---------------------------------------------------------------- NEON: 2 x 16, exact vmull_s8 + vpadalq_s16
 template <int R>
 QMATH_ALWAYS_INLINE void tile_neon(const std::uint8_t* ap, const std::int8_t* bp, std::size_t kg, std::int32_t* c,
-                                   std::size_t ldc, int mr, int nr, bool accumulate) noexcept {
+                                   std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
   int32x4_t acc[R][8];
   QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 8; ++q) acc[r][q] = vdupq_n_s32(0);
   const std::int8_t* b0 = bp;
@@ -330,13 +351,13 @@ QMATH_ALWAYS_INLINE void tile_neon(const std::uint8_t* ap, const std::int8_t* bp
   }
   alignas(16) std::int32_t t[R][32];
   QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 8; ++q) vst1q_s32(&t[r][4 * q], acc[r][q]);
-  store_pairs(&t[0][0], 16, c, ldc, R, nr, accumulate);
+  store_pairs(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
 }
 #if defined(__ARM_FEATURE_DOTPROD)
 // ---------------------------------------------------------------- dotprod: 4 x 16, sdot by lane
 template <int R>
 QMATH_ALWAYS_INLINE void tile_dotprod(const std::uint8_t* ap, const std::int8_t* bp, std::size_t kg, std::int32_t* c,
-                                      std::size_t ldc, int mr, int nr, bool accumulate) noexcept {
+                                      std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
   int32x4_t acc[R][4];
   QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 4; ++q) acc[r][q] = vdupq_n_s32(0);
   const std::int8_t* b0 = bp;
@@ -356,13 +377,7 @@ QMATH_ALWAYS_INLINE void tile_dotprod(const std::uint8_t* ap, const std::int8_t*
   }
   alignas(16) std::int32_t t[R][16];
   QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 4; ++q) vst1q_s32(&t[r][4 * q], acc[r][q]);
-  for (int r = 0; r < R; ++r) {
-    std::int32_t* cr = c + r * ldc;
-    for (int j = 0; j < nr; ++j) {
-      cr[j] = static_cast<std::int32_t>(static_cast<std::uint32_t>(t[r][j]) +
-                                        (accumulate ? static_cast<std::uint32_t>(cr[j]) : 0u));
-    }
-  }
+  store_plain(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
 }
 #endif
 #endif
@@ -399,51 +414,51 @@ QMATH_ALWAYS_INLINE void with_rows(int mr, F&& f) {
 
 template <isa L>
 void gemm_tile(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, std::size_t kg, std::int32_t* c,
-               std::size_t ldc, int mr, int nr, bool accumulate) noexcept {
+               std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
   using namespace gemm_detail;
   constexpr int MR = gemm_geometry<L>::mr;
   (void)mr;
   if constexpr (L == isa::scalar) {
-    tile_scalar<1>(ap, bp, ps, kg, c, ldc, nr, accumulate);
+    tile_scalar<1>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
 #if defined(QMATH_ARCH_X86) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
   } else if constexpr (L == isa::avx512vnni) {
     with_rows<MR>(mr, [&](auto R) {
       // Strips shorter than MR are packed with their own row count.
-      tile_vnni512_r<decltype(R)::value>(ap, bp, ps, kg, c, ldc, nr, accumulate);
+      tile_vnni512_r<decltype(R)::value>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
     });
 #endif
 #if defined(QMATH_ARCH_X86) && defined(__AVX512BW__)
   } else if constexpr (L == isa::avx512) {
     with_rows<MR>(mr, [&](auto R) {
       constexpr int r = decltype(R)::value;
-      if (nr > 16) tile_bw512<r, 2>(ap, bp, ps, kg, c, ldc, r, nr, accumulate);
-      else tile_bw512<r, 1>(ap, bp, ps, kg, c, ldc, r, nr, accumulate);
+      if (nr > 16) tile_bw512<r, 2>(ap, bp, ps, kg, c, ldc, r, nr, accumulate, col_add);
+      else tile_bw512<r, 1>(ap, bp, ps, kg, c, ldc, r, nr, accumulate, col_add);
     });
 #endif
 #if defined(QMATH_ARCH_X86) && defined(__AVXVNNI__)
   } else if constexpr (L == isa::avxvnni) {
-    with_rows<MR>(mr, [&](auto R) { tile_avxvnni<decltype(R)::value>(ap, bp, kg, c, ldc, decltype(R)::value, nr, accumulate); });
+    with_rows<MR>(mr, [&](auto R) { tile_avxvnni<decltype(R)::value>(ap, bp, kg, c, ldc, decltype(R)::value, nr, accumulate, col_add); });
 #endif
 #if defined(QMATH_ARCH_X86) && defined(__AVX2__)
   } else if constexpr (L == isa::avx2 || L == isa::avxvnni) {
-    with_rows<MR>(mr, [&](auto R) { tile_avx2<decltype(R)::value>(ap, bp, kg, c, ldc, decltype(R)::value, nr, accumulate); });
+    with_rows<MR>(mr, [&](auto R) { tile_avx2<decltype(R)::value>(ap, bp, kg, c, ldc, decltype(R)::value, nr, accumulate, col_add); });
 #endif
 #if defined(QMATH_ARCH_X86) && defined(__SSE4_1__)
   } else if constexpr (L == isa::sse41) {
-    with_rows<MR>(mr, [&](auto R) { tile_sse41<decltype(R)::value>(ap, bp, kg, c, ldc, decltype(R)::value, nr, accumulate); });
+    with_rows<MR>(mr, [&](auto R) { tile_sse41<decltype(R)::value>(ap, bp, kg, c, ldc, decltype(R)::value, nr, accumulate, col_add); });
 #endif
 #if defined(QMATH_ARCH_AARCH64) && defined(__ARM_FEATURE_DOTPROD)
   } else if constexpr (L == isa::dotprod || L == isa::i8mm) {
-    with_rows<MR>(mr, [&](auto R) { tile_dotprod<decltype(R)::value>(ap, bp, kg, c, ldc, MR, nr, accumulate); });
+    with_rows<MR>(mr, [&](auto R) { tile_dotprod<decltype(R)::value>(ap, bp, kg, c, ldc, MR, nr, accumulate, col_add); });
 #endif
 #if defined(QMATH_ARCH_AARCH64)
   } else if constexpr (L == isa::neon) {
-    with_rows<MR>(mr, [&](auto R) { tile_neon<decltype(R)::value>(ap, bp, kg, c, ldc, decltype(R)::value, nr, accumulate); });
+    with_rows<MR>(mr, [&](auto R) { tile_neon<decltype(R)::value>(ap, bp, kg, c, ldc, decltype(R)::value, nr, accumulate, col_add); });
 #endif
   } else {
     // sse2 has no exact kernel of its own: the scalar reference tile.
     static_assert(L == isa::sse2, "gemm_tile: level not compiled in this unit");
-    tile_scalar<1>(ap, bp, ps, kg, c, ldc, nr, accumulate);
+    tile_scalar<1>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
   }
   (void)MR;
 }

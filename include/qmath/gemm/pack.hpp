@@ -17,6 +17,10 @@
 
 #include "qmath/gemm/types.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace qmath {
 
 template <class T>
@@ -80,6 +84,28 @@ result<packed_weights> pack_weights(matrix_view<T> b, std::span<const std::int32
 
 namespace detail {
 
+/// Row i of a row-major A, groups [g0, kg) (complete up to kfull, then the
+/// K tail and zero padding), into d + g * step; rowsum += sum (u8 domain).
+template <class T>
+void pack_a_row_tail(const matrix_view<T>& a, std::size_t i, std::size_t k0, std::size_t g0, std::size_t kfull,
+                     std::size_t kg, std::uint8_t x, std::uint8_t to_u8, std::uint8_t* d, std::size_t step,
+                     std::int32_t* rowsum, std::uint32_t sum) noexcept {
+  const auto* row = reinterpret_cast<const std::uint8_t*>(a.data.data()) + i * a.stride() + k0;
+  const std::size_t K = a.cols;
+  for (std::size_t g = g0; g < kg; ++g) {
+    for (std::size_t t = 0; t < 4; ++t) {
+      const std::size_t kk = 4 * g + t;
+      std::uint8_t v = 0;
+      if (g < kfull || k0 + kk < K) {
+        sum += static_cast<std::uint8_t>(row[kk] ^ to_u8);
+        v = static_cast<std::uint8_t>(row[kk] ^ x);
+      }
+      d[g * step + t] = v;
+    }
+  }
+  if (rowsum) *rowsum += static_cast<std::int32_t>(sum);
+}
+
 /// Pack rows [i0, i0 + mc) x k in [k0, k0 + 4 * kg) of A into strips of `mr`
 /// rows (a_full: every strip has mr rows, zero-padded), k-groups of 4, values
 /// xor `x` (0x80 converts between the u8 and s8 domains); zero for k >= K.
@@ -98,7 +124,58 @@ void pack_a(const matrix_view<T>& a, std::size_t i0, std::size_t mc, std::size_t
     const int rows = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(mr), mc - s0));
     const int R = a_full ? mr : rows;
     std::uint8_t* sd = dst + s0 * 4 * kg;
-    for (int r = 0; r < R; ++r) {
+    int r_fast = 0;
+#if defined(__SSE2__)
+    // Row-major: 4 rows x 16 k at a time, a 4 x 4 transpose of 4-byte groups.
+    if (!col && kfull >= 4) {
+      const std::size_t step = 4 * static_cast<std::size_t>(R);
+      const std::size_t g4 = kfull & ~std::size_t{3};
+      const __m128i vx = _mm_set1_epi8(static_cast<char>(x)), vu = _mm_set1_epi8(static_cast<char>(to_u8));
+      for (; r_fast + 4 <= rows; r_fast += 4) {
+        const std::uint8_t* p0 = src + (i0 + s0 + static_cast<std::size_t>(r_fast)) * ld + k0;
+        __m128i sum = _mm_setzero_si128(), sum2 = _mm_setzero_si128();
+        for (std::size_t g = 0; g < g4; g += 4) {
+          __m128i a0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + 4 * g));
+          __m128i a1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + ld + 4 * g));
+          __m128i a2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + 2 * ld + 4 * g));
+          __m128i a3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + 3 * ld + 4 * g));
+          if (rowsum) {
+            const __m128i z = _mm_setzero_si128();
+            sum = _mm_add_epi64(sum, _mm_unpacklo_epi64(_mm_sad_epu8(_mm_xor_si128(a0, vu), z),
+                                                        _mm_sad_epu8(_mm_xor_si128(a1, vu), z)));
+            sum = _mm_add_epi64(sum, _mm_unpackhi_epi64(_mm_sad_epu8(_mm_xor_si128(a0, vu), z),
+                                                        _mm_sad_epu8(_mm_xor_si128(a1, vu), z)));
+            sum2 = _mm_add_epi64(sum2, _mm_unpacklo_epi64(_mm_sad_epu8(_mm_xor_si128(a2, vu), z),
+                                                          _mm_sad_epu8(_mm_xor_si128(a3, vu), z)));
+            sum2 = _mm_add_epi64(sum2, _mm_unpackhi_epi64(_mm_sad_epu8(_mm_xor_si128(a2, vu), z),
+                                                          _mm_sad_epu8(_mm_xor_si128(a3, vu), z)));
+          }
+          a0 = _mm_xor_si128(a0, vx), a1 = _mm_xor_si128(a1, vx), a2 = _mm_xor_si128(a2, vx), a3 = _mm_xor_si128(a3, vx);
+          const __m128i t0 = _mm_unpacklo_epi32(a0, a1), t1 = _mm_unpacklo_epi32(a2, a3);
+          const __m128i t2 = _mm_unpackhi_epi32(a0, a1), t3 = _mm_unpackhi_epi32(a2, a3);
+          std::uint8_t* d = sd + g * step + 4 * static_cast<std::size_t>(r_fast);
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm_unpacklo_epi64(t0, t1));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(d + step), _mm_unpackhi_epi64(t0, t1));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 2 * step), _mm_unpacklo_epi64(t2, t3));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 3 * step), _mm_unpackhi_epi64(t2, t3));
+        }
+        // groups g4..kg of these rows: the scalar loop below (started at g4).
+        std::uint32_t s4[4] = {};
+        if (rowsum) {
+          alignas(16) std::uint64_t l[4];
+          _mm_store_si128(reinterpret_cast<__m128i*>(l), sum);
+          _mm_store_si128(reinterpret_cast<__m128i*>(l + 2), sum2);
+          for (int t = 0; t < 4; ++t) s4[t] = static_cast<std::uint32_t>(l[t]);
+        }
+        for (int t = 0; t < 4; ++t) {
+          pack_a_row_tail(a, i0 + s0 + static_cast<std::size_t>(r_fast + t), k0, g4, kfull, kg, x, to_u8,
+                          sd + 4 * static_cast<std::size_t>(r_fast + t), step,
+                          rowsum ? rowsum + s0 + static_cast<std::size_t>(r_fast + t) : nullptr, s4[t]);
+        }
+      }
+    }
+#endif
+    for (int r = r_fast; r < R; ++r) {
       std::uint8_t* d = sd + 4 * r;
       const std::size_t step = 4 * static_cast<std::size_t>(R);
       if (r >= rows) {
