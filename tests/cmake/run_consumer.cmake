@@ -86,12 +86,13 @@ elseif(MODE STREQUAL "add_subdirectory")
     DEFINES "-DQMATH_SOURCE_DIR=${QMATH_SOURCE_DIR}" "-DCMAKE_PREFIX_PATH=${prefix_path}")
 
 elseif(MODE STREQUAL "fetchcontent")
-  # A release archive of the source tree (build trees and .git left out),
+  # A release archive of the source tree (.git, build* and other build trees
+  # left out),
   # fetched from a file:// URL.
   file(GLOB entries RELATIVE "${QMATH_SOURCE_DIR}" "${QMATH_SOURCE_DIR}/*")
   set(keep "")
   foreach(e IN LISTS entries)
-    if(NOT e STREQUAL ".git" AND NOT EXISTS "${QMATH_SOURCE_DIR}/${e}/CMakeCache.txt")
+    if(NOT e MATCHES "^(\\.git|build.*)$" AND NOT EXISTS "${QMATH_SOURCE_DIR}/${e}/CMakeCache.txt")
       list(APPEND keep "${e}")
     endif()
   endforeach()
