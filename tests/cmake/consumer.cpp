@@ -10,9 +10,11 @@
 // supports, the program then checks that dispatch picks exactly the best
 // linked level under the cap, and that the dispatched kernel computes the
 // reference result. Exit code 0 = every check held.
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <span>
 #include <string>
 
 #include "qmath/qmath.hpp"
@@ -87,10 +89,38 @@ int main(int argc, char** argv) {
   check(levels_checked >= 2, "at least scalar and the baseline level were checked");
   check(qmath::set_max_isa("native").ok(), "set_max_isa(\"native\")");
 
+  // Quantization math, with answers worked out by hand.
+  // Data spanning [-1, 2] -> uint8 affine: scale = 3/255, zero_point = 0 - round(-1 / scale) = 85.
+  const std::array<float, 5> data{0.5f, -1.0f, 2.0f, 0.0f, 1.25f};
+  const auto p = qmath::compute_qparams<qmath::uint8_affine_per_tensor>(std::span<const float>(data), {});
+  check(p.has_value(), "compute_qparams<uint8_affine_per_tensor>: " + p.error().message());
+  if (p) {
+    check(p->scale == 3.0f / 255.0f && p->zero_point == 85,
+          "qparams of [-1, 2]: scale " + std::to_string(p->scale) + ", zero_point " + std::to_string(p->zero_point));
+    // q = clamp(round_half_even(x / scale) + zero_point, 0, 255): -1 -> 0, 0 -> 85, 2 -> 255.
+    check(qmath::quantize_value(-1.0f, p->scale, p->zero_point, 0, 255) == 0, "quantize(-1) == 0");
+    check(qmath::quantize_value(0.0f, p->scale, p->zero_point, 0, 255) == 85, "quantize(0) == zero_point");
+    check(qmath::quantize_value(2.0f, p->scale, p->zero_point, 0, 255) == 255, "quantize(2) == 255");
+    check(qmath::dequantize_value(85, p->scale, p->zero_point) == 0.0f, "dequantize(zero_point) == 0 exactly");
+  }
+  check(qmath::quantize_value(3.0f, 2.0f, 128, 0, 255) == 130, "quantize(3, scale 2, zp 128): 1.5 ties to even -> 130");
+  // Requantize int32 accumulators to int8: round_half_even(acc * 0.25) + 3, saturated to [-128, 127].
+  const std::array<std::int32_t, 4> acc{400, -6, 10, 1000};
+  std::array<std::int8_t, 4> out{};
+  const std::array<float, 1> m{0.25f};
+  const qmath::status rq = qmath::requantize_float<std::int8_t>(acc, 4, {}, m, {3, -128, 127}, out);
+  check(rq.ok(), "requantize_float: " + rq.message());
+  check(out == std::array<std::int8_t, 4>{103, 1, 5, 127},
+        "requantize_float result " + std::to_string(out[0]) + " " + std::to_string(out[1]) + " " +
+            std::to_string(out[2]) + " " + std::to_string(out[3]));
+
   // The error model: bad input returns a status naming the argument.
   const qmath::status st = qmath::set_max_isa("avx9000");
   check(st == qmath::errc::invalid_argument, "set_max_isa(\"avx9000\") fails with invalid_argument");
   check(st.message().find("'name'") != std::string::npos, "its message names the argument: " + st.message());
+  const auto empty = qmath::compute_qparams<qmath::int8_sym_per_tensor>(std::span<const float>(), {});
+  check(!empty && empty.error() == qmath::errc::empty_input && empty.error().message().find("'data'") != std::string::npos,
+        "compute_qparams on no data: " + empty.error().message());
 
   std::printf("%d levels checked, %s\n", levels_checked, failures == 0 ? "all checks passed" : "FAILURES");
   return failures == 0 ? 0 : 1;
