@@ -9,12 +9,14 @@
 
 #include "qmath/simd/probe.hpp"
 #include "qmath/gemm/kernels.hpp"
+#include "qmath/gemm/kernels_int4.hpp"
 
 namespace qmath::kernel::QMATH_TARGET_NS {
 
 inline constexpr detail::unit_entry dispatch_unit_entries[] = {
     unit_entry_for<detail::probe_kernels, probe_provider>(),
     unit_entry_for<detail::gemm_kernels, gemm_provider>(),
+    unit_entry_for<detail::gemm_int4_kernels, gemm_int4_provider>(),
     // (modules: one entry per kernel family here)
     {nullptr, nullptr},
 };
