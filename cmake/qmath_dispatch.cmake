@@ -8,8 +8,6 @@
 #   qmath_dispatch_library(name)                     # an OBJECT library to share
 include_guard(GLOBAL)
 
-set(_QMATH_DISPATCH_TEMPLATE "${CMAKE_CURRENT_LIST_DIR}/qmath_dispatch.cpp.in")
-
 function(_qmath_arch_family out)
   set(_p "${CMAKE_SYSTEM_PROCESSOR}")
   if(CMAKE_CXX_COMPILER_TARGET)
@@ -69,11 +67,14 @@ function(qmath_dispatch_library name)
   if(NOT ARG_LEVELS)
     _qmath_default_levels(ARG_LEVELS)
   endif()
+  # Next to this file (a variable set at include time would not reach the
+  # caller's scope when qmath is added with add_subdirectory/FetchContent).
+  set(template "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/qmath_dispatch.cpp.in")
   set(srcs "")
   foreach(level IN LISTS ARG_LEVELS)
     set(QMATH_DISPATCH_LEVEL ${level})
     set(src "${CMAKE_CURRENT_BINARY_DIR}/qmath_dispatch/${name}_${level}.cpp")
-    configure_file("${_QMATH_DISPATCH_TEMPLATE}" "${src}" @ONLY)
+    configure_file("${template}" "${src}" @ONLY)
     _qmath_level_flags(${level} flags)
     # -O2 always: dispatch units must not emit out-of-line copies of shared
     # inline functions compiled with higher-ISA flags (see dispatch.hpp).

@@ -1,0 +1,50 @@
+# Checks shared by the CMake consumer projects (included after the part a user
+# writes).
+
+# qmath gives a consumer the qmath::qmath target and the dispatch helper, and
+# nothing of its test or benchmark dependencies.
+function(qmath_consumer_checks)
+  if(NOT TARGET qmath::qmath)
+    message(FATAL_ERROR "no target qmath::qmath")
+  endif()
+  if(NOT COMMAND qmath_add_dispatch)
+    message(FATAL_ERROR "no command qmath_add_dispatch")
+  endif()
+  foreach(t doctest doctest::doctest doctest_with_main benchmark benchmark::benchmark benchmark::benchmark_main)
+    if(TARGET ${t})
+      message(FATAL_ERROR "consumer inherited target ${t} from qmath")
+    endif()
+  endforeach()
+  get_target_property(_libs qmath::qmath INTERFACE_LINK_LIBRARIES)
+  if(NOT _libs MATCHES "xsimd" OR _libs MATCHES "doctest|benchmark")
+    message(FATAL_ERROR "qmath::qmath links '${_libs}': expected xsimd only")
+  endif()
+endfunction()
+
+# qmath used as a subproject (add_subdirectory, FetchContent) builds only the
+# library: no tests, examples or benchmarks, and it defines no target but
+# `qmath` (the alias qmath::qmath aside).
+function(qmath_consumer_check_subproject dir)
+  foreach(opt QMATH_BUILD_TESTS QMATH_BUILD_EXAMPLES QMATH_BUILD_BENCHMARKS QMATH_INSTALL)
+    if(NOT DEFINED ${opt} OR ${opt})
+      message(FATAL_ERROR "${opt} is '${${opt}}' in a subproject (expected OFF)")
+    endif()
+  endforeach()
+  get_property(_targets DIRECTORY "${dir}" PROPERTY BUILDSYSTEM_TARGETS)
+  if(NOT _targets STREQUAL "qmath")
+    message(FATAL_ERROR "qmath as a subproject defines targets '${_targets}' (expected: qmath)")
+  endif()
+  get_property(_subdirs DIRECTORY "${dir}" PROPERTY SUBDIRECTORIES)
+  foreach(s IN LISTS _subdirs)
+    string(FIND "${s}" "${dir}/" _pos)
+    if(_pos EQUAL 0)
+      message(FATAL_ERROR "qmath as a subproject added its directory ${s}")
+    endif()
+  endforeach()
+  foreach(t test_core test_simd qmath_test_main qmath_test_dispatch qmath_bench_dispatch hello_dispatch)
+    if(TARGET ${t})
+      message(FATAL_ERROR "qmath as a subproject defines ${t}")
+    endif()
+  endforeach()
+  message(STATUS "qmath subproject in ${dir}: targets '${_targets}', no tests/examples/benchmarks")
+endfunction()
