@@ -9,24 +9,14 @@
 
 #include "qmath/gemm/linear.hpp"
 #include "qmath/simd/isa.hpp"
+#include "test_support.hpp"
 
 namespace {
 
 using qmath::isa;
 
-std::vector<isa> levels() {
-  std::vector<isa> v;
-  for (int l = 0; l < qmath::isa_count; ++l) {
-    const auto li = static_cast<isa>(l);
-    if (qmath::isa_is_native_family(li) && qmath::cpu_supports(li)) v.push_back(li);
-  }
-  return v;
-}
-
-struct cap_guard {
-  isa saved = qmath::max_isa();
-  ~cap_guard() { (void)qmath::set_max_isa(saved); }
-};
+using gemm_test::cap_guard;
+using gemm_test::runnable_levels;
 
 void check_int4(std::mt19937& rng, std::size_t M, std::size_t N, std::size_t K, std::size_t gs, qmath::int4_kind kind,
                 bool zps, bool with_bias, bool per_row_scale) {
@@ -50,7 +40,7 @@ void check_int4(std::mt19937& rng, std::size_t M, std::size_t N, std::size_t K, 
   std::vector<float> ref(M * N), got(M * N);
   REQUIRE(qmath::gemm_int4_reference(av, asc, bv, kind, gs, sc, zp, bias, qmath::matrix_span<float>{ref, M, N}).ok());
   cap_guard guard;
-  for (isa l : levels()) {
+  for (isa l : runnable_levels()) {
     REQUIRE(qmath::set_max_isa(l).ok());
     std::fill(got.begin(), got.end(), -1.0f);
     REQUIRE(qmath::gemm_int4(av, asc, w, bias, qmath::matrix_span<float>{got, M, N}).ok());
@@ -211,7 +201,7 @@ TEST_CASE("linear_dynamic: row quantization is bit-exact with quantize_value on 
   for (auto& v : x) v = nd(rng);
   for (std::size_t k = 0; k < K; k += 7) x[k] = 0.5f * static_cast<float>(k % 5);  // ties
   cap_guard guard;
-  for (isa l : levels()) {
+  for (isa l : runnable_levels()) {
     REQUIRE(qmath::set_max_isa(l).ok());
     std::vector<std::int8_t> q(M * K);
     std::vector<float> s(M);
