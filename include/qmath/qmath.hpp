@@ -11,3 +11,6 @@
 #include "qmath/core/compute_qparams.hpp"
 #include "qmath/quantize/element.hpp"
 #include "qmath/quantize/requantize.hpp"
+#include "qmath/quantize/quantize.hpp"
+#include "qmath/quantize/fake_quant.hpp"
+#include "qmath/quantize/pack.hpp"

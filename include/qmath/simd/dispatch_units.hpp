@@ -8,11 +8,21 @@
 #endif
 
 #include "qmath/simd/probe.hpp"
+#include "qmath/quantize/kernels.hpp"
+#include "qmath/calibrate/kernels.hpp"
+#include "qmath/metrics/kernels.hpp"
+#include "qmath/codebook/kernels.hpp"
+#include "qmath/gemm/kernels.hpp"
 
 namespace qmath::kernel::QMATH_TARGET_NS {
 
 inline constexpr detail::unit_entry dispatch_unit_entries[] = {
     unit_entry_for<detail::probe_kernels, probe_provider>(),
+    unit_entry_for<detail::quantize_kernels, quantize_provider>(),
+    unit_entry_for<detail::calibrate_kernels, calibrate_provider>(),
+    unit_entry_for<detail::metrics_kernels, metrics_provider>(),
+    unit_entry_for<detail::codebook_kernels, codebook_provider>(),
+    unit_entry_for<detail::gemm_kernels, gemm_provider>(),
     // (modules: one entry per kernel family here)
     {nullptr, nullptr},
 };

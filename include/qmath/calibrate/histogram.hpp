@@ -1,0 +1,268 @@
+#pragma once
+// Histogram collector for calibration (2048 bins by default).
+//
+// Two layouts:
+//
+//  * growable (default): bin j covers [(k0 + j) w, (k0 + j + 1) w) with a
+//    power-of-two width w = 2^e and an integer offset k0 (k0 = 0 for
+//    magnitude histograms). An element v goes to bin floor(v / w) - k0, which
+//    is exact (division by a power of two). The layout is canonical: e is the
+//    smallest exponent for which all observed values fit in nbins bins (and
+//    max|v| / w <= 2^22, so bin indices stay exact in float), k0 =
+//    floor(min / w). When a batch extends the range, w doubles as often as
+//    needed and pairs of bins merge, so no count is ever lost or split; and
+//    streaming, one-shot and merged collection give the SAME counts, bit for
+//    bit. The price: the data spans between nbins/2 and nbins bins (not
+//    exactly nbins). All-zero data uses w = 2^-126.
+//
+//  * fixed(lo, hi, nbins): bin j covers [lo + j w, lo + (j+1) w), w = (hi-lo)/nbins;
+//    bin index floor((v - lo) * (1/w)) in float; values outside [lo, hi) are
+//    counted in the first / last bin (and in clamped()). The TensorRT layout
+//    (2048 bins over [0, max|x|], after a min/max pass) is
+//    fixed(histogram_mode::magnitude, 0, amax). Merging needs identical layouts.
+//
+// Modes: histogram_mode::magnitude bins |x| (TensorRT entropy calibration,
+// symmetric schemes); histogram_mode::signed_values bins x (affine schemes).
+//
+// Example:
+//   qmath::histogram h(qmath::histogram_mode::magnitude);      // 2048 bins, growable
+//   QMATH_TRY(h.add(batch));
+//   auto t = qmath::entropy_threshold(h);                       // calibrate/entropy.hpp
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+#include "qmath/calibrate/common.hpp"
+
+namespace qmath {
+
+enum class histogram_mode : unsigned char {
+  magnitude,      ///< bins |x|, range starts at 0
+  signed_values,  ///< bins x
+};
+
+class histogram {
+ public:
+  static constexpr std::uint32_t default_bins = 2048;
+
+  /// Growable power-of-two layout (see file comment). nbins must be >= 2 and
+  /// even (checked by add(); default 2048).
+  explicit histogram(histogram_mode mode = histogram_mode::magnitude, std::uint32_t nbins = default_bins,
+                     calibration_nonfinite policy = calibration_nonfinite::error)
+      : mode_(mode), policy_(policy), nbins_(nbins), counts_(nbins, 0) {}
+
+  /// Fixed layout over [lo, hi) (see file comment).
+  /// Errors: lo/hi non-finite or lo >= hi; magnitude mode with lo < 0; nbins < 1.
+  static result<histogram> fixed(histogram_mode mode, float lo, float hi, std::uint32_t nbins = default_bins,
+                                 calibration_nonfinite policy = calibration_nonfinite::error) {
+    if (!std::isfinite(lo)) return invalid_argument("lo", "must be finite");
+    if (!std::isfinite(hi) || !(hi > lo)) return invalid_argument("hi", "must be finite and > lo");
+    if (mode == histogram_mode::magnitude && lo < 0) return invalid_argument("lo", "must be >= 0 in magnitude mode");
+    if (nbins < 1) return invalid_argument("nbins", "must be >= 1");
+    const double w = (static_cast<double>(hi) - lo) / nbins;
+    const float inv = static_cast<float>(1.0 / w);
+    if (!std::isfinite(inv) || !(inv > 0)) return invalid_argument("hi", "range too small or too large for float bins");
+    histogram h(mode, nbins, policy);
+    h.fixed_ = true;
+    h.lo_ = lo;
+    h.width_ = w;
+    h.inv_ = inv;
+    return h;
+  }
+
+  /// Count one batch. On error the histogram is unchanged.
+  status add(std::span<const float> x) {
+    if (x.empty()) return empty_input("x");
+    if (!fixed_ && (nbins_ < 2 || nbins_ % 2 != 0)) return invalid_argument("nbins", "must be even and >= 2");
+    value_range r;
+    const std::size_t bad = detail::minmax_run(x.data(), x.size(), r);
+    if (bad != 0 && policy_ == calibration_nonfinite::error) return detail::non_finite_at(x, "x");
+    if (r.empty()) {  // only non-finite values, skipped
+      skipped_ += bad;
+      return ok_status;
+    }
+    if (mode_ == histogram_mode::magnitude) r = value_range{0.0f, r.absmax()};
+    if (!fixed_) grow_to(r);
+    std::vector<float> filtered;
+    std::span<const float> data = x;
+    if (bad != 0) {
+      filtered.reserve(x.size() - bad);
+      for (float v : x)
+        if (std::isfinite(v)) filtered.push_back(v);
+      data = filtered;
+    }
+    accumulate(data);
+    if (fixed_) {
+      for (float v : data) {
+        const float a = mode_ == histogram_mode::magnitude ? std::fabs(v) : v;
+        if (a < lo_ || a >= static_cast<float>(lo_ + width_ * nbins_)) ++clamped_;
+      }
+    }
+    seen_.merge(r);
+    total_ += data.size();
+    skipped_ += bad;
+    return ok_status;
+  }
+
+  /// Add the counts of another histogram of the same mode and bin count (and,
+  /// for fixed layouts, the same range). Growable histograms always merge
+  /// exactly.
+  status merge(const histogram& o) {
+    if (o.mode_ != mode_ || o.nbins_ != nbins_ || o.fixed_ != fixed_)
+      return invalid_argument("other", "histograms differ in mode, bin count or layout kind");
+    if (fixed_ && (o.lo_ != lo_ || o.width_ != width_)) return invalid_argument("other", "fixed ranges differ");
+    if (o.total_ == 0) {
+      skipped_ += o.skipped_;
+      return ok_status;
+    }
+    if (!fixed_) {
+      if (total_ == 0) {
+        const std::uint64_t sk = skipped_;
+        *this = o;
+        skipped_ += sk;
+        return ok_status;
+      }
+      histogram other = o;
+      value_range u = seen_;
+      u.merge(o.seen_);
+      grow_to(u);
+      other.grow_to(u);
+      for (std::uint32_t j = 0; j < nbins_; ++j) counts_[j] += other.counts_[j];
+    } else {
+      for (std::uint32_t j = 0; j < nbins_; ++j) counts_[j] += o.counts_[j];
+    }
+    seen_.merge(o.seen_);
+    total_ += o.total_;
+    skipped_ += o.skipped_;
+    clamped_ += o.clamped_;
+    return ok_status;
+  }
+
+  [[nodiscard]] histogram_mode mode() const noexcept { return mode_; }
+  [[nodiscard]] bool is_fixed() const noexcept { return fixed_; }
+  [[nodiscard]] std::uint32_t bins() const noexcept { return nbins_; }
+  [[nodiscard]] std::span<const std::uint64_t> counts() const noexcept { return counts_; }
+  /// Counts as doubles (the input type of the threshold searches).
+  [[nodiscard]] std::vector<double> weights() const { return {counts_.begin(), counts_.end()}; }
+  /// Lower edge of bin 0 and the bin width.
+  [[nodiscard]] double lower() const noexcept { return fixed_ ? lo_ : static_cast<double>(k0_) * width_; }
+  [[nodiscard]] double bin_width() const noexcept { return width_; }
+  [[nodiscard]] double upper() const noexcept { return lower() + width_ * nbins_; }
+  /// Range of the finite values counted (|x| in magnitude mode).
+  [[nodiscard]] value_range observed() const noexcept { return seen_; }
+  [[nodiscard]] std::uint64_t total() const noexcept { return total_; }
+  [[nodiscard]] std::uint64_t skipped() const noexcept { return skipped_; }
+  /// Values outside a fixed range (counted in the edge bins).
+  [[nodiscard]] std::uint64_t clamped() const noexcept { return clamped_; }
+  /// log2 of the width of a growable histogram.
+  [[nodiscard]] int width_exponent() const noexcept { return e_; }
+
+ private:
+  static constexpr int e_min = -126;
+  static constexpr int index_bits = 22;
+
+  // Smallest exponent e such that r fits (see file comment) and the k0 for it.
+  [[nodiscard]] int fitting_exponent(const value_range& r) const noexcept {
+    const double amax = std::max(std::fabs(static_cast<double>(r.lo)), std::fabs(static_cast<double>(r.hi)));
+    int e = e_min;
+    if (amax > 0) {
+      int ex = 0;
+      (void)std::frexp(amax, &ex);  // amax < 2^ex
+      e = std::max(e_min, ex - index_bits);
+    }
+    for (;; ++e) {
+      const double lo = std::floor(std::ldexp(static_cast<double>(r.lo), -e));
+      const double hi = std::floor(std::ldexp(static_cast<double>(r.hi), -e));
+      if (hi - lo <= static_cast<double>(nbins_) - 1) return e;
+    }
+  }
+
+  void grow_to(const value_range& batch) {
+    value_range u = seen_;
+    u.merge(batch);
+    int e = fitting_exponent(u);
+    if (total_ != 0 && e < e_) e = e_;
+    const std::int64_t k0 =
+        mode_ == histogram_mode::magnitude ? 0 : static_cast<std::int64_t>(std::floor(std::ldexp(static_cast<double>(u.lo), -e)));
+    if (total_ != 0 && (e != e_ || k0 != k0_)) {
+      std::vector<std::uint64_t> nc(nbins_, 0);
+      const int sh = e - e_;
+      for (std::uint32_t j = 0; j < nbins_; ++j) {
+        if (counts_[j] == 0) continue;
+        const std::int64_t abs_idx = (k0_ + static_cast<std::int64_t>(j)) >> sh;  // floor division
+        const std::int64_t nj = abs_idx - k0;
+        QMATH_ASSERT(nj >= 0 && nj < static_cast<std::int64_t>(nbins_));
+        nc[static_cast<std::size_t>(nj)] += counts_[j];
+      }
+      counts_.swap(nc);
+    }
+    e_ = e;
+    k0_ = k0;
+    width_ = std::ldexp(1.0, e);
+    lo_ = 0.0f;
+    inv_ = static_cast<float>(std::ldexp(1.0, -e));
+  }
+
+  void accumulate(std::span<const float> x) {
+    detail::histogram_pass p{};
+    p.lo = fixed_ ? lo_ : 0.0f;
+    p.inv_width = inv_;
+    p.offset = fixed_ ? 0.0f : static_cast<float>(k0_);
+    p.nbins = nbins_;
+    p.absolute = mode_ == histogram_mode::magnitude;
+    const detail::calibrate_kernels* k = detail::calib_k();
+    std::vector<std::uint32_t> c4(4 * static_cast<std::size_t>(nbins_));
+    constexpr std::size_t chunk = std::size_t{1} << 30;  // 4 sub-histograms: < 2^32 per bin
+    for (std::size_t b = 0; b < x.size(); b += chunk) {
+      const std::size_t len = std::min(chunk, x.size() - b);
+      std::fill(c4.begin(), c4.end(), 0u);
+      if (k) k->histogram(x.data() + b, len, &p, c4.data());
+      for (std::uint32_t j = 0; j < nbins_; ++j)
+        counts_[j] += static_cast<std::uint64_t>(c4[j]) + c4[nbins_ + j] + c4[2 * nbins_ + j] + c4[3 * nbins_ + j];
+    }
+  }
+
+  histogram_mode mode_;
+  calibration_nonfinite policy_;
+  std::uint32_t nbins_;
+  bool fixed_ = false;
+  std::vector<std::uint64_t> counts_;
+  int e_ = e_min;
+  std::int64_t k0_ = 0;
+  double width_ = 1.0;
+  float lo_ = 0.0f;
+  float inv_ = 1.0f;
+  value_range seen_{};
+  std::uint64_t total_ = 0, skipped_ = 0, clamped_ = 0;
+};
+
+/// Percentile of a histogram's distribution, 0 <= pct <= 100: the value v with
+/// a fraction pct/100 of the mass below it, mass spread uniformly inside each
+/// bin (linear interpolation of the CDF), clipped to the observed range.
+/// Errors: pct outside [0, 100]; an empty histogram.
+inline result<double> histogram_percentile(const histogram& h, double pct) {
+  if (!(pct >= 0.0 && pct <= 100.0)) return invalid_argument("pct", "must be in [0, 100]");
+  if (h.total() == 0) return empty_input("histogram");
+  const auto c = h.counts();
+  const double target = pct / 100.0 * static_cast<double>(h.total());
+  double cum = 0;
+  double v = h.upper();
+  for (std::size_t j = 0; j < c.size(); ++j) {
+    const double next = cum + static_cast<double>(c[j]);
+    if (c[j] != 0 && next >= target) {
+      const double f = (target - cum) / static_cast<double>(c[j]);
+      v = h.lower() + (static_cast<double>(j) + f) * h.bin_width();
+      break;
+    }
+    cum = next;
+  }
+  const value_range r = h.observed();
+  return std::clamp(v, static_cast<double>(r.lo), static_cast<double>(r.hi));
+}
+
+}  // namespace qmath

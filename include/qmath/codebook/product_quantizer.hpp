@@ -1,0 +1,332 @@
+#pragma once
+// Product quantization (Jegou, Douze, Schmid 2011).
+//
+// A vector x in R^d is cut into M sub-vectors of dsub = d / M floats,
+// x = [x_0 | x_1 | ... | x_{M-1}]; sub-space m has its own codebook of
+// ksub = 2^nbits centroids c_{m,0..ksub-1} (trained by k-means on the
+// sub-vectors, codebook/kmeans.hpp). The code of x is the M indices
+//     q_m(x) = argmin_j ||x_m - c_{m,j}||^2   (lowest j on ties),
+// and decode(code) = [c_{0,q_0} | ... | c_{M-1,q_{M-1}}].
+//
+// Code layout: code_size() = ceil(M * nbits / 8) bytes per vector; the M
+// indices form a little-endian bit stream (index m occupies bits
+// m*nbits .. m*nbits + nbits - 1, least significant bit first), Faiss's
+// layout. nbits = 8 gives one byte per index. nbits in 1..16.
+//
+// Distances:
+//   asymmetric (ADC): for a query y, the table T[m][j] = ||y_m - c_{m,j}||^2
+//     (distance_table) gives d(y, decode(code)) = sum_m T[m][q_m], summed in
+//     float in order m = 0..M-1, starting from T[0][q_0] (adc_scan).
+//   symmetric (SDC): d(code_a, code_b) = sum_m ||c_{m,a_m} - c_{m,b_m}||^2,
+//     = ADC with the query decode(code_a) (symmetric_distances).
+// Every squared distance uses the kernels' normative arithmetic, so codes,
+// tables and distances are identical on every ISA level.
+//
+// Example:
+//   qmath::pq_options o;  o.M = 8;  o.nbits = 8;
+//   auto pq = qmath::product_quantizer::train(x, 128, o);   // x: n*128 floats
+//   std::vector<std::uint8_t> codes(n * pq->code_size());
+//   pq->encode(x, codes);
+//   std::vector<float> lut(pq->M() * pq->ksub()), dist(n);
+//   pq->distance_table(query, lut);  pq->adc_scan(lut, codes, dist);
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <vector>
+
+#include "qmath/codebook/detail/common.hpp"
+#include "qmath/codebook/kmeans.hpp"
+#include "qmath/core/status.hpp"
+
+namespace qmath {
+
+struct pq_options {
+  std::size_t M = 8;                          ///< sub-spaces; must divide d
+  unsigned nbits = 8;                         ///< bits per sub-index, 1..16
+  std::size_t max_iter = 25;                  ///< k-means iterations per sub-space
+  kmeans_init init = kmeans_init::random;     ///< random or kmeans_plus_plus
+  std::uint64_t seed = 1234;                  ///< same seed for every sub-space (as Faiss)
+  std::size_t max_points_per_centroid = 256;  ///< k-means subsampling cap (0: all points)
+  std::size_t num_threads = 1;                ///< threads for k-means assignment and encode (same result)
+};
+
+/// Reconstruction quality of a codec on a data set.
+struct reconstruction_stats {
+  double mse_per_vector = 0;  ///< mean over vectors of ||x - decode(encode(x))||^2
+  double mse_per_value = 0;   ///< mse_per_vector / d
+  double sqnr_db = 0;         ///< 10 log10(sum ||x||^2 / sum ||x - x^||^2)
+};
+
+class product_quantizer {
+ public:
+  product_quantizer() = default;
+
+  /// Train M k-means codebooks. Errors: d == 0, M == 0 or M not dividing d
+  /// ("M"), nbits outside 1..16 ("nbits"), x empty or not a multiple of d,
+  /// fewer vectors than 2^nbits ("x"), non-finite data.
+  static result<product_quantizer> train(std::span<const float> x, std::size_t d, const pq_options& opt) {
+    QMATH_TRY(check_shape(d, opt.M, opt.nbits));
+    if (x.empty()) return empty_input("x");
+    if (x.size() % d != 0) return size_mismatch("x", "size must be a multiple of d");
+    const std::size_t n = x.size() / d, ksub = std::size_t{1} << opt.nbits;
+    if (n < ksub) return out_of_range("x", "needs at least 2^nbits training vectors");
+    if (opt.init == kmeans_init::given) return invalid_argument("init", "use from_centroids for given codebooks");
+    QMATH_TRY(detail::check_finite(x, "x"));
+    product_quantizer pq;
+    pq.set_shape(d, opt.M, opt.nbits);
+    const std::size_t dsub = pq.dsub_;
+    std::vector<float> sub(n * dsub);
+    kmeans_options ko;
+    ko.k = ksub;
+    ko.max_iter = opt.max_iter;
+    ko.init = opt.init;
+    ko.seed = opt.seed;
+    ko.max_points_per_centroid = opt.max_points_per_centroid;
+    ko.num_threads = opt.num_threads;
+    for (std::size_t m = 0; m < opt.M; ++m) {
+      for (std::size_t i = 0; i < n; ++i) std::memcpy(sub.data() + i * dsub, x.data() + i * d + m * dsub, dsub * sizeof(float));
+      result<kmeans_result> r = kmeans(sub, dsub, ko);
+      if (!r) return r.error();
+      std::memcpy(pq.centroids_.data() + m * ksub * dsub, r->centroids.data(), ksub * dsub * sizeof(float));
+    }
+    pq.build_panels();
+    return pq;
+  }
+
+  /// A quantizer from given codebooks: centroids is M x 2^nbits x (d / M).
+  static result<product_quantizer> from_centroids(std::size_t d, std::size_t M, unsigned nbits,
+                                                  std::span<const float> centroids) {
+    QMATH_TRY(check_shape(d, M, nbits));
+    if (centroids.size() != (std::size_t{1} << nbits) * d)
+      return size_mismatch("centroids", "must hold M x 2^nbits x (d / M) values");
+    QMATH_TRY(detail::check_finite(centroids, "centroids"));
+    product_quantizer pq;
+    pq.set_shape(d, M, nbits);
+    std::memcpy(pq.centroids_.data(), centroids.data(), centroids.size() * sizeof(float));
+    pq.build_panels();
+    return pq;
+  }
+
+  [[nodiscard]] std::size_t d() const noexcept { return d_; }
+  [[nodiscard]] std::size_t M() const noexcept { return M_; }
+  [[nodiscard]] unsigned nbits() const noexcept { return nbits_; }
+  [[nodiscard]] std::size_t dsub() const noexcept { return dsub_; }
+  [[nodiscard]] std::size_t ksub() const noexcept { return ksub_; }
+  /// Bytes per encoded vector: ceil(M * nbits / 8).
+  [[nodiscard]] std::size_t code_size() const noexcept { return (M_ * nbits_ + 7) / 8; }
+  /// Codebooks, M x ksub x dsub.
+  [[nodiscard]] std::span<const float> centroids() const noexcept { return centroids_; }
+
+  /// codes (n x code_size()) of the n = x.size() / d vectors of x, on up to
+  /// `threads` threads (same codes for any value).
+  status encode(std::span<const float> x, std::span<std::uint8_t> codes, std::size_t threads = 1) const {
+    QMATH_TRY(check_trained());
+    if (x.size() % d_ != 0) return size_mismatch("x", "size must be a multiple of d");
+    const std::size_t n = x.size() / d_;
+    if (codes.size() != n * code_size()) return size_mismatch("codes", "must hold n x code_size() bytes");
+    QMATH_TRY(detail::check_finite(x, "x"));
+    detail::parallel_rows(n, threads, [&](std::size_t b, std::size_t r) {
+      encode_rows(x.data() + b * d_, r, codes.data() + b * code_size());
+    });
+    return ok_status;
+  }
+
+  /// MSE and SQNR of decode(encode(x)) against x.
+  result<reconstruction_stats> reconstruction_error(std::span<const float> x) const {
+    QMATH_TRY(check_trained());
+    if (x.empty()) return empty_input("x");
+    if (x.size() % d_ != 0) return size_mismatch("x", "size must be a multiple of d");
+    const std::size_t n = x.size() / d_;
+    std::vector<std::uint8_t> codes(n * code_size());
+    QMATH_TRY(encode(x, codes));
+    std::vector<float> rec(x.size());
+    QMATH_TRY(decode(codes, rec));
+    double err = 0, energy = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double e = static_cast<double>(x[i]) - rec[i];
+      err += e * e;
+      energy += static_cast<double>(x[i]) * x[i];
+    }
+    reconstruction_stats s;
+    s.mse_per_vector = err / static_cast<double>(n);
+    s.mse_per_value = err / static_cast<double>(x.size());
+    s.sqnr_db = err > 0 ? 10.0 * std::log10(energy / err) : std::numeric_limits<double>::infinity();
+    return s;
+  }
+
+ private:
+  void encode_rows(const float* x, std::size_t n, std::uint8_t* codes) const {
+    constexpr std::size_t chunk = 1024;
+    std::vector<std::uint32_t> idx(chunk * M_);
+    for (std::size_t i0 = 0; i0 < n; i0 += chunk) {
+      const std::size_t nb = n - i0 < chunk ? n - i0 : chunk;
+      for (std::size_t m = 0; m < M_; ++m)
+        panels_[m].nearest(x + i0 * d_ + m * dsub_, d_, nb, idx.data() + m * chunk, nullptr);
+      for (std::size_t r = 0; r < nb; ++r) {
+        std::uint8_t* c = codes + (i0 + r) * code_size();
+        if (nbits_ == 8) {
+          for (std::size_t m = 0; m < M_; ++m) c[m] = static_cast<std::uint8_t>(idx[m * chunk + r]);
+        } else {
+          std::memset(c, 0, code_size());
+          for (std::size_t m = 0; m < M_; ++m) put_bits(c, m * nbits_, nbits_, idx[m * chunk + r]);
+        }
+      }
+    }
+  }
+
+ public:
+
+  /// x (n x d) = decode of n codes.
+  status decode(std::span<const std::uint8_t> codes, std::span<float> x) const {
+    QMATH_TRY(check_trained());
+    if (codes.size() % code_size() != 0) return size_mismatch("codes", "size must be a multiple of code_size()");
+    const std::size_t n = codes.size() / code_size();
+    if (x.size() != n * d_) return size_mismatch("x", "must hold n x d values");
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint8_t* c = codes.data() + i * code_size();
+      float* xi = x.data() + i * d_;
+      for (std::size_t m = 0; m < M_; ++m) {
+        const std::size_t j = sub_index(c, m);
+        std::memcpy(xi + m * dsub_, centroids_.data() + (m * ksub_ + j) * dsub_, dsub_ * sizeof(float));
+      }
+    }
+    return ok_status;
+  }
+
+  /// lut (M x ksub): lut[m * ksub + j] = ||query_m - c_{m,j}||^2.
+  status distance_table(std::span<const float> query, std::span<float> lut) const {
+    QMATH_TRY(check_trained());
+    if (query.size() != d_) return size_mismatch("query", "must hold d values");
+    if (lut.size() != M_ * ksub_) return size_mismatch("lut", "must hold M x ksub values");
+    QMATH_TRY(detail::check_finite(query, "query"));
+    const detail::codebook_kernels* k = detail::codebook_select();
+    for (std::size_t m = 0; m < M_; ++m)
+      k->l2sq_rows(centroids_.data() + m * ksub_ * dsub_, dsub_, ksub_, dsub_, query.data() + m * dsub_,
+                   lut.data() + m * ksub_);
+    return ok_status;
+  }
+
+  /// out[i] = sum_m lut[m * ksub + q_m(code_i)] (float, m ascending).
+  status adc_scan(std::span<const float> lut, std::span<const std::uint8_t> codes, std::span<float> out) const {
+    QMATH_TRY(check_trained());
+    if (lut.size() != M_ * ksub_) return size_mismatch("lut", "must hold M x ksub values");
+    if (codes.size() % code_size() != 0) return size_mismatch("codes", "size must be a multiple of code_size()");
+    const std::size_t n = codes.size() / code_size();
+    if (out.size() != n) return size_mismatch("out", "must hold one value per code");
+    if (nbits_ == 8 && M_ == 8) {
+      scan8<8>(lut.data(), codes.data(), n, out.data());
+    } else if (nbits_ == 8 && M_ == 16) {
+      scan8<16>(lut.data(), codes.data(), n, out.data());
+    } else if (nbits_ == 8 && M_ == 32) {
+      scan8<32>(lut.data(), codes.data(), n, out.data());
+    } else if (nbits_ == 8) {
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::uint8_t* c = codes.data() + i * M_;
+        float s = lut[c[0]];
+        for (std::size_t m = 1; m < M_; ++m) s += lut[m * 256 + c[m]];
+        out[i] = s;
+      }
+    } else {
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::uint8_t* c = codes.data() + i * code_size();
+        float s = lut[sub_index(c, 0)];
+        for (std::size_t m = 1; m < M_; ++m) s += lut[m * ksub_ + sub_index(c, m)];
+        out[i] = s;
+      }
+    }
+    return ok_status;
+  }
+
+  /// out[i] = symmetric distance between `code` and codes[i].
+  status symmetric_distances(std::span<const std::uint8_t> code, std::span<const std::uint8_t> codes,
+                             std::span<float> out) const {
+    QMATH_TRY(check_trained());
+    if (code.size() != code_size()) return size_mismatch("code", "must hold code_size() bytes");
+    std::vector<float> y(d_), lut(M_ * ksub_);
+    QMATH_TRY(decode(code, y));
+    QMATH_TRY(distance_table(y, lut));
+    return adc_scan(lut, codes, out);
+  }
+
+ private:
+  static status check_shape(std::size_t d, std::size_t M, unsigned nbits) noexcept {
+    if (d == 0) return invalid_argument("d", "must be >= 1");
+    if (M == 0) return invalid_argument("M", "must be >= 1");
+    if (d % M != 0) return invalid_argument("M", "must divide d");
+    if (nbits < 1 || nbits > 16) return out_of_range("nbits", "must be in 1..16");
+    return ok_status;
+  }
+  status check_trained() const noexcept {
+    if (d_ == 0) return invalid_argument("this", "product_quantizer is not trained");
+    return ok_status;
+  }
+  void set_shape(std::size_t d, std::size_t M, unsigned nbits) {
+    d_ = d;
+    M_ = M;
+    nbits_ = nbits;
+    dsub_ = d / M;
+    ksub_ = std::size_t{1} << nbits;
+    centroids_.assign(M * ksub_ * dsub_, 0.0f);
+  }
+  void build_panels() {
+    panels_.resize(M_);
+    for (std::size_t m = 0; m < M_; ++m) panels_[m].assign(centroids_.data() + m * ksub_ * dsub_, ksub_, dsub_);
+  }
+  // LSB-first bit stream (nbits <= 16, so a value spans at most 3 bytes).
+  static void put_bits(std::uint8_t* c, std::size_t pos, unsigned nbits, std::uint32_t v) noexcept {
+    std::size_t byte = pos / 8;
+    unsigned shift = static_cast<unsigned>(pos % 8);
+    std::uint32_t w = v << shift;
+    for (unsigned left = nbits + shift; left > 0; left = left > 8 ? left - 8 : 0) {
+      c[byte++] |= static_cast<std::uint8_t>(w & 0xFFu);
+      w >>= 8;
+    }
+  }
+  std::size_t sub_index(const std::uint8_t* c, std::size_t m) const noexcept {
+    if (nbits_ == 8) return c[m];
+    const std::size_t pos = m * nbits_;
+    std::size_t byte = pos / 8;
+    const unsigned shift = static_cast<unsigned>(pos % 8);
+    std::uint32_t w = 0;
+    for (unsigned got = 0; got < nbits_ + shift; got += 8) w |= static_cast<std::uint32_t>(c[byte++]) << got;
+    return (w >> shift) & ((1u << nbits_) - 1u);
+  }
+  // Sum of MM table entries per code, m ascending. One 64-bit load per 8
+  // sub-indices (fewer load uops than byte loads: the scan is load-port bound).
+  template <std::size_t MM>
+  static void scan8(const float* lut, const std::uint8_t* codes, std::size_t n, float* out) noexcept {
+    static_assert(MM % 8 == 0);
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const std::uint8_t* c = codes + i * MM;
+#pragma GCC unroll 8
+      for (std::size_t r = 0; r < 8; ++r) {
+        std::uint64_t w;
+        std::memcpy(&w, c + r * MM, 8);
+        float a = lut[w & 0xFFu];
+#pragma GCC unroll 8
+        for (std::size_t m = 1; m < 8; ++m) a += lut[m * 256 + ((w >> (8 * m)) & 0xFFu)];
+        for (std::size_t m8 = 8; m8 < MM; m8 += 8) {
+          std::memcpy(&w, c + r * MM + m8, 8);
+#pragma GCC unroll 8
+          for (std::size_t m = 0; m < 8; ++m) a += lut[(m8 + m) * 256 + ((w >> (8 * m)) & 0xFFu)];
+        }
+        out[i + r] = a;
+      }
+    }
+    for (; i < n; ++i) {
+      float s = lut[codes[i * MM]];
+      for (std::size_t m = 1; m < MM; ++m) s += lut[m * 256 + codes[i * MM + m]];
+      out[i] = s;
+    }
+  }
+
+  std::size_t d_ = 0, M_ = 0, dsub_ = 0, ksub_ = 0;
+  unsigned nbits_ = 0;
+  std::vector<float> centroids_;
+  std::vector<detail::centroid_panels> panels_;
+};
+
+}  // namespace qmath

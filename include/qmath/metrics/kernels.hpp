@@ -1,0 +1,163 @@
+#pragma once
+// Dispatched kernel of the metrics module (private; use metrics/error.hpp).
+//
+//  error_sums(a, b, n, out): with d_i = a_i - b_i rounded to float,
+//    out->sum[0] = sum d_i^2, sum[1] = sum a_i^2, sum[2] = sum b_i^2,
+//    sum[3] = sum a_i b_i (double), out->max_abs = max |d_i| (float).
+//
+// Determinism: every product of two floats is exact in double (24+24 < 53
+// significant bits), so a fused multiply-add gives the same bits as a multiply
+// followed by an add, and the result depends only on the summation order,
+// which is fixed: 16 lanes, element i added (in order) to lane i % 16, then
+// lanes folded pairwise: lane[j] += lane[j + w] for w = 8, 4, 2, 1. Every level
+// (scalar, AVX2, AVX-512, NEON) produces identical bits.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "qmath/simd/dispatch.hpp"
+#include "qmath/simd/arch/x86.hpp"
+
+#if defined(QMATH_ARCH_X86)
+#include <immintrin.h>
+#endif
+
+namespace qmath::detail {
+
+struct error_sums_raw {
+  double sum[4];
+  float max_abs;
+};
+
+struct metrics_kernels {
+  isa level;
+  void (*error_sums)(const float* a, const float* b, std::size_t n, error_sums_raw* out) noexcept;
+};
+
+}  // namespace qmath::detail
+
+QMATH_SIMD_DIAGNOSTICS_BEGIN
+namespace qmath::kernel::QMATH_TARGET_NS {
+
+namespace metr {
+
+QMATH_ALWAYS_INLINE void fold16(double* l) noexcept {
+  for (int w = 8; w >= 1; w /= 2)
+    for (int j = 0; j < w; ++j) l[j] += l[j + w];
+}
+
+}  // namespace metr
+
+template <isa L>
+void metrics_error_sums(const float* a, const float* b, std::size_t n, detail::error_sums_raw* out) noexcept {
+  alignas(64) double lanes[4][16];
+  float mx = 0.0f;
+#if defined(QMATH_ARCH_X86) && defined(__AVX512F__)
+  if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
+    __m512d acc[4][2];
+    for (auto& q : acc) q[0] = q[1] = _mm512_setzero_pd();
+    __m512 vmx = _mm512_setzero_ps();
+    const __m512 absm = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
+    for (std::size_t i = 0; i < n; i += 16) {
+      const std::size_t r = n - i < 16 ? n - i : 16;
+      const __mmask16 m = static_cast<__mmask16>(r == 16 ? 0xFFFFu : ((1u << r) - 1u));
+      const __m512 va = _mm512_maskz_loadu_ps(m, a + i), vb = _mm512_maskz_loadu_ps(m, b + i);
+      const __m512 vd = _mm512_sub_ps(va, vb);
+      vmx = _mm512_max_ps(vmx, _mm512_and_ps(vd, absm));
+      const __m512d dl = _mm512_cvtps_pd(_mm512_castps512_ps256(vd)), dh = _mm512_cvtps_pd(x86::hi256(vd));
+      const __m512d al = _mm512_cvtps_pd(_mm512_castps512_ps256(va)), ah = _mm512_cvtps_pd(x86::hi256(va));
+      const __m512d bl = _mm512_cvtps_pd(_mm512_castps512_ps256(vb)), bh = _mm512_cvtps_pd(x86::hi256(vb));
+      acc[0][0] = _mm512_fmadd_pd(dl, dl, acc[0][0]);
+      acc[0][1] = _mm512_fmadd_pd(dh, dh, acc[0][1]);
+      acc[1][0] = _mm512_fmadd_pd(al, al, acc[1][0]);
+      acc[1][1] = _mm512_fmadd_pd(ah, ah, acc[1][1]);
+      acc[2][0] = _mm512_fmadd_pd(bl, bl, acc[2][0]);
+      acc[2][1] = _mm512_fmadd_pd(bh, bh, acc[2][1]);
+      acc[3][0] = _mm512_fmadd_pd(al, bl, acc[3][0]);
+      acc[3][1] = _mm512_fmadd_pd(ah, bh, acc[3][1]);
+    }
+    for (int q = 0; q < 4; ++q) {
+      _mm512_store_pd(lanes[q], acc[q][0]);
+      _mm512_store_pd(lanes[q] + 8, acc[q][1]);
+    }
+    mx = _mm512_reduce_max_ps(vmx);
+  } else
+#endif
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
+  if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
+    __m256d acc[4][4];
+    for (auto& q : acc) q[0] = q[1] = q[2] = q[3] = _mm256_setzero_pd();
+    __m256 vmx = _mm256_setzero_ps();
+    const __m256 absm = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      for (int h = 0; h < 2; ++h) {
+        const __m256 va = _mm256_loadu_ps(a + i + 8 * h), vb = _mm256_loadu_ps(b + i + 8 * h);
+        const __m256 vd = _mm256_sub_ps(va, vb);
+        vmx = _mm256_max_ps(vmx, _mm256_and_ps(vd, absm));
+        const __m256d dl = _mm256_cvtps_pd(_mm256_castps256_ps128(vd)), dh = _mm256_cvtps_pd(_mm256_extractf128_ps(vd, 1));
+        const __m256d al = _mm256_cvtps_pd(_mm256_castps256_ps128(va)), ah = _mm256_cvtps_pd(_mm256_extractf128_ps(va, 1));
+        const __m256d bl = _mm256_cvtps_pd(_mm256_castps256_ps128(vb)), bh = _mm256_cvtps_pd(_mm256_extractf128_ps(vb, 1));
+        acc[0][2 * h] = _mm256_fmadd_pd(dl, dl, acc[0][2 * h]);
+        acc[0][2 * h + 1] = _mm256_fmadd_pd(dh, dh, acc[0][2 * h + 1]);
+        acc[1][2 * h] = _mm256_fmadd_pd(al, al, acc[1][2 * h]);
+        acc[1][2 * h + 1] = _mm256_fmadd_pd(ah, ah, acc[1][2 * h + 1]);
+        acc[2][2 * h] = _mm256_fmadd_pd(bl, bl, acc[2][2 * h]);
+        acc[2][2 * h + 1] = _mm256_fmadd_pd(bh, bh, acc[2][2 * h + 1]);
+        acc[3][2 * h] = _mm256_fmadd_pd(al, bl, acc[3][2 * h]);
+        acc[3][2 * h + 1] = _mm256_fmadd_pd(ah, bh, acc[3][2 * h + 1]);
+      }
+    }
+    for (int q = 0; q < 4; ++q)
+      for (int k = 0; k < 4; ++k) _mm256_store_pd(lanes[q] + 4 * k, acc[q][k]);
+    alignas(32) float t[8];
+    _mm256_store_ps(t, vmx);
+    for (int j = 0; j < 8; ++j) mx = t[j] > mx ? t[j] : mx;
+    for (std::size_t j = 0; i < n; ++i, ++j) {
+      const float va = a[i], vb = b[i], vd = va - vb;
+      const float ad = vd < 0.0f ? -vd : vd;
+      mx = ad > mx ? ad : mx;
+      lanes[0][j] += static_cast<double>(vd) * vd;
+      lanes[1][j] += static_cast<double>(va) * va;
+      lanes[2][j] += static_cast<double>(vb) * vb;
+      lanes[3][j] += static_cast<double>(va) * vb;
+    }
+  } else
+#endif
+  {
+    for (auto& q : lanes)
+      for (double& v : q) v = 0.0;
+    for (std::size_t i = 0; i < n; i += 16) {
+      const std::size_t r = n - i < 16 ? n - i : 16;
+      for (std::size_t j = 0; j < r; ++j) {
+        const float va = a[i + j], vb = b[i + j], vd = va - vb;
+        const float ad = vd < 0.0f ? -vd : vd;
+        mx = ad > mx ? ad : mx;
+        lanes[0][j] += static_cast<double>(vd) * vd;
+        lanes[1][j] += static_cast<double>(va) * va;
+        lanes[2][j] += static_cast<double>(vb) * vb;
+        lanes[3][j] += static_cast<double>(va) * vb;
+      }
+    }
+  }
+  for (int q = 0; q < 4; ++q) {
+    metr::fold16(lanes[q]);
+    out->sum[q] = lanes[q][0];
+  }
+  out->max_abs = mx;
+}
+
+template <isa L>
+inline constexpr detail::metrics_kernels metrics_table{L, &metrics_error_sums<L>};
+
+struct metrics_provider {
+  template <isa L>
+  static constexpr const detail::metrics_kernels* get() noexcept {
+    return &metrics_table<L>;
+  }
+};
+
+QMATH_SELF_REGISTER(metrics, detail::metrics_kernels, metrics_provider)
+
+}  // namespace qmath::kernel::QMATH_TARGET_NS
+QMATH_SIMD_DIAGNOSTICS_END
