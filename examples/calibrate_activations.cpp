@@ -9,7 +9,9 @@
 // produce rare large outputs — the long tail every calibrator must decide
 // about: cover it (min/max, coarse steps for everyone) or clip it.
 //
-//   ./calibrate_activations
+//   ./calibrate_activations [out.npy]
+// With a file name, the activations are also written there (a [64, 64, 64]
+// float32 .npy), e.g. for `qmath-report --calibrate out.npy --svg act.svg`.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -76,7 +78,7 @@ int fail(const std::string& what, const qmath::status& st) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   auto k = qmath::io::read_npy("data/esrgan_x4/F_m1__kernel.npy");
   auto b = qmath::io::read_npy("data/esrgan_x4/F_m1__bias.npy");
   if (!k) return fail("F_m1__kernel.npy", k.error());
@@ -84,6 +86,10 @@ int main() {
   const std::size_t H = 64, W = 64, Co = k->shape.back();
   const std::vector<float> act = conv3x3(test_image(H, W), H, W, 3, k->values<float>(), b->values<float>(), Co);
   const std::span<const float> x(act);
+  if (argc > 1) {
+    const std::size_t shape[3] = {H, W, Co};
+    if (auto st = qmath::io::write_npy(argv[1], x, shape); !st) return fail(argv[1], st);
+  }
 
   // The scheme for the activations: int8 symmetric per-tensor (PyTorch
   // convention: scale = T / 127.5 for a clipping range [-T, T]).
