@@ -55,11 +55,18 @@ if(QMATH_BUILD_TESTS AND NOT CMAKE_CROSSCOMPILING)
   qmath_report_test(unknown_option RC 2 REGEX "unknown option '--frobnicate'" ARGS --frobnicate)
   qmath_report_test(unknown_tensor RC 2 REGEX "--tensor nope: no tensor of that name" ARGS --tensor nope)
   qmath_report_test(calibrate_missing RC 1 REGEX "act\\.npy: no such file" ARGS --calibrate act.npy)
+  qmath_report_test(non_finite RC 1 REGEX "with_nan\\.npy: qmath: non-finite value" ARGS ${_fx}/with_nan.npy)
   qmath_report_test(help RC 0 REGEX "usage: qmath-report" ARGS --help)
 
   # Valid inputs: float64 + Fortran order is read (transposed to C order).
   qmath_report_test(float64_fortran RC 0 REGEX "f64_fortran  \\[3x4\\]  12 values, viewed as 3 x 4"
                     ARGS --no-progress ${_fx}/f64_fortran.npy)
+  # The demo's wiring (scheme conventions, K x C view, group direction) against
+  # the independent numpy/PyTorch reference (tests/data/esrgan_quality.csv):
+  # F_0/kernel SQNR of pt_sym, pc_sym, g32_sym, g128_sym, pt_asym at 8 and 4 bits.
+  qmath_report_test(reference_values RC 0
+                    REGEX "int8 sym per-tensor +8 +41\\.16 .*int8 sym per-channel +8 +44\\.30 .*int8 sym group-32 +8 +47\\.11 .*int8 sym group-128 +8 +45\\.72 .*uint8 affine per-tensor +8 +41\\.58 .*int4 sym per-tensor +4 +16\\.00 .*int4 sym per-channel +4 +19\\.13 .*int4 sym group-32 +4 +21\\.93 .*int4 sym group-128 +4 +20\\.53 .*uint4 affine per-tensor +4 +17\\.06 "
+                    ARGS --no-progress --bits 8,4 ${_w}/F_0__kernel.npy)
   # Machine output: valid JSON with every field, on a directory and on files.
   qmath_report_test(json_bundled RC 0 JSON ARGS --json)
   qmath_report_test(json_files RC 0 JSON
