@@ -2,6 +2,7 @@
 // Section 2 of qmath-report: the whole-model mixed-precision plan under
 // --budget (qmath::allocate_bits) and, for comparison, the smallest model in
 // which every tensor meets --min-sqnr (qmath::smallest_meeting_sqnr).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -57,7 +58,16 @@ inline void plan_model(const std::vector<tensor>& tensors, const std::vector<ten
     }
     p.pooled_sqnr_db = noise > 0 ? 10.0 * std::log10(energy / noise) : INFINITY;
   } else {
-    p.infeasible_reason = sol.error().message();
+    // The smallest model these schemes allow: every tensor at its smallest row.
+    double smallest = 0;
+    for (const auto& r : results) {
+      double m = INFINITY;
+      for (const auto& row : r.rows_by_scheme) m = std::min(m, 8.0 * static_cast<double>(row.bytes));
+      smallest += m;
+    }
+    char buf[96];
+    std::snprintf(buf, sizeof buf, " (the smallest these schemes allow is %.1f kB)", smallest / 8e3);
+    p.infeasible_reason = sol.error().message() + buf;
   }
   auto m = qmath::smallest_meeting_sqnr(mp, o.min_sqnr);
   if (m) {
