@@ -227,7 +227,8 @@ class histogram {
       const int sh = e - e_;
       for (std::uint32_t j = 0; j < nbins_; ++j) {
         if (counts_[j] == 0) continue;
-        const std::int64_t abs_idx = (k0_ + static_cast<std::int64_t>(j)) >> sh;  // floor division
+        const std::int64_t v = k0_ + static_cast<std::int64_t>(j);
+        const std::int64_t abs_idx = sh >= 63 ? (v < 0 ? -1 : 0) : (v >> sh);  // floor(v / 2^sh)
         const std::int64_t nj = abs_idx - k0;
         QMATH_ASSERT(nj >= 0 && nj < static_cast<std::int64_t>(nbins_));
         nc[static_cast<std::size_t>(nj)] += counts_[j];
