@@ -266,3 +266,54 @@ TEST_CASE("scalar codebook: fixed grids") {
   CHECK(q[2] == 5);
   CHECK(q[3] == 3);
 }
+
+TEST_CASE("scalar codebook: bad input is reported with the argument's name") {
+  const std::vector<float> x = cbtest::gaussian(64, 3);
+  auto arg = [](const qmath::status& s) { return std::string(s.argument()); };
+  auto rarg = [](const auto& r) { return std::string(r.error().argument()); };
+  qmath::scalar_codebook_options o;
+  o.levels = 4;
+  std::vector<float> cb(4), cbs(4 * 4);
+  o.levels = 1;
+  CHECK(rarg(qmath::fit_scalar_codebook(x, {}, o, std::span<float>(cb.data(), 1))) == "levels");
+  o.levels = 257;
+  CHECK(qmath::fit_scalar_codebook(x, {}, o, cb).error().code() == qmath::errc::out_of_range);
+  o.levels = 4;
+  CHECK(rarg(qmath::fit_scalar_codebook(std::span<const float>(), {}, o, cb)) == "x");
+  CHECK(rarg(qmath::fit_scalar_codebook(x, {}, o, std::span<float>(cb.data(), 3))) == "levels_out");
+  std::vector<float> bad = x;
+  bad[9] = std::numeric_limits<float>::quiet_NaN();
+  auto r = qmath::fit_scalar_codebook(bad, {}, o, cb);
+  CHECK(rarg(r) == "x");
+  CHECK(r.error().index() == 9);
+  std::vector<float> w(64, 1.0f);
+  CHECK(rarg(qmath::fit_scalar_codebook(x, std::span<const float>(w.data(), 63), o, cb)) == "weights");
+  w[5] = -1.0f;
+  CHECK(qmath::fit_scalar_codebook(x, w, o, cb).error().index() == 5);
+  w.assign(64, 0.0f);
+  CHECK(rarg(qmath::fit_scalar_codebook(x, w, o, cb)) == "weights");
+  CHECK(rarg(qmath::fit_scalar_codebooks(x, 0, {}, o, cbs)) == "group_size");
+  CHECK(rarg(qmath::fit_scalar_codebooks(x, 7, {}, o, cbs)) == "group_size");
+  CHECK(rarg(qmath::fit_scalar_codebooks(x, 16, {}, o, std::span<float>(cbs.data(), 15))) == "codebooks");
+  REQUIRE(qmath::fit_scalar_codebooks(x, 16, {}, o, cbs));
+  std::vector<std::uint8_t> q(64);
+  CHECK(arg(qmath::scalar_encode(x, 16, cbs, 4, std::span<std::uint8_t>(q.data(), 63))) == "idx");
+  CHECK(arg(qmath::scalar_encode(x, 16, cbs, 5, q)) == "codebooks");
+  CHECK(arg(qmath::scalar_encode(bad, 16, cbs, 4, q)) == "x");
+  std::vector<float> unsorted = cbs;
+  std::swap(unsorted[4], unsorted[5]);
+  const qmath::status st = qmath::scalar_encode(x, 16, unsorted, 4, q);
+  CHECK(arg(st) == "codebooks");
+  CHECK(st.index() == 5);
+  REQUIRE(qmath::scalar_encode(x, 16, cbs, 4, q));
+  q[3] = 4;
+  std::vector<float> y(64);
+  const qmath::status sd = qmath::scalar_decode(q, 16, cbs, 4, y);
+  CHECK(arg(sd) == "idx");
+  CHECK(sd.index() == 3);
+  CHECK(arg(qmath::scalar_decode(q, 16, cbs, 4, std::span<float>(y.data(), 10))) == "x");
+  CHECK(rarg(qmath::power_of_two_levels(1)) == "bits");
+  std::vector<float> cb8(8);
+  CHECK(arg(qmath::scaled_grid_codebooks(x, 16, std::vector<float>{0.0f, 0.0f}, cb8)) == "grid");
+  CHECK(arg(qmath::scaled_grid_codebooks(x, 16, std::vector<float>{1.0f, 0.0f}, cb8)) == "grid");  // not ascending
+}
