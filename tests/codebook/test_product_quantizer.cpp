@@ -12,7 +12,7 @@
 namespace {
 
 qmath::product_quantizer train_pq(const std::vector<float>& x, std::size_t d, std::size_t M, unsigned nbits,
-                                  std::size_t iters = 8) {
+                                  std::size_t iters = 3) {
   qmath::pq_options o;
   o.M = M;
   o.nbits = nbits;
@@ -160,7 +160,7 @@ TEST_CASE("pq: codes and distances are bit-identical on every ISA level") {
   cbtest::each_level levels;
   levels.run([&](qmath::isa l) {
     CAPTURE(std::string(qmath::to_string(l)));
-    const qmath::product_quantizer pq = train_pq(x, d, 3, 7, 6);
+    const qmath::product_quantizer pq = train_pq(x, d, 3, 7, 4);
     std::vector<std::uint8_t> codes(n * pq.code_size());
     REQUIRE(pq.encode(x, codes));
     std::vector<std::uint8_t> codes_mt(codes.size());

@@ -479,7 +479,10 @@ inline result<std::vector<float>> power_of_two_levels(unsigned bits) {
 inline status scaled_grid_codebooks(std::span<const float> x, std::size_t group_size, std::span<const float> grid,
                                     std::span<float> codebooks) {
   QMATH_TRY(detail::check_groups(x.size(), group_size));
-  QMATH_TRY(detail::check_codebooks(grid, 1, grid.size()));
+  if (grid.size() < 2 || grid.size() > 256) return out_of_range("grid", "must hold 2..256 levels");
+  QMATH_TRY(detail::check_finite(grid, "grid"));
+  for (std::size_t j = 1; j < grid.size(); ++j)
+    if (grid[j] < grid[j - 1]) return status(errc::invalid_argument, "grid", "levels must be sorted ascending", j);
   QMATH_TRY(detail::check_finite(x, "x"));
   const std::size_t groups = x.size() / group_size, L = grid.size();
   if (codebooks.size() != groups * L) return size_mismatch("codebooks", "must hold (x.size() / group_size) x grid.size() values");
