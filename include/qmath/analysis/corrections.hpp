@@ -33,17 +33,13 @@
 #include <vector>
 
 #include "qmath/core/status.hpp"
+#include "qmath/detail/checks.hpp"
 
 namespace qmath {
 
 enum class channel_range : unsigned char { absmax, min_max };
 
 namespace detail {
-inline status check_finite(std::span<const float> v, const char* arg) noexcept {
-  for (std::size_t i = 0; i < v.size(); ++i)
-    if (!std::isfinite(v[i])) return status(errc::non_finite, arg, "NaN or Inf", i);
-  return ok_status;
-}
 inline float range_of(float lo, float hi, channel_range r) noexcept {
   return r == channel_range::absmax ? std::fmax(std::fabs(lo), std::fabs(hi)) : hi - lo;
 }

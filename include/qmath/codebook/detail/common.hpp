@@ -12,6 +12,7 @@
 
 #include "qmath/codebook/kernels.hpp"
 #include "qmath/core/status.hpp"
+#include "qmath/detail/checks.hpp"
 
 namespace qmath::detail {
 
@@ -32,18 +33,6 @@ struct splitmix64 {
 };
 
 /// First non-finite element, or x.size().
-inline std::size_t first_non_finite(std::span<const float> x) noexcept {
-  for (std::size_t i = 0; i < x.size(); ++i)
-    if (!std::isfinite(x[i])) return i;
-  return x.size();
-}
-
-inline status check_finite(std::span<const float> x, const char* arg) noexcept {
-  const std::size_t i = first_non_finite(x);
-  if (i != x.size()) return status(errc::non_finite, arg, "must hold finite values only", i);
-  return ok_status;
-}
-
 /// ||c||^2 as the fused chain of kernels.hpp: fma(c[d-1], c[d-1], ... fma(c[0], c[0], 0)).
 inline float squared_norm_fma(const float* c, std::size_t d) noexcept {
   float s = 0.0f;
