@@ -1,7 +1,7 @@
 #pragma once
 // Integer GEMM: C = stage(A x B) with pre-packed weights, dispatched to the
 // best kernel of the CPU (AVX-512 VNNI, AVX-512BW, AVX-VNNI, AVX2, SSE4.1,
-// NEON, NEON dot product; scalar otherwise). Every level is bit-exact with
+// NEON, NEON dot product, i8mm; scalar otherwise). Every level is bit-exact with
 // gemm_reference (gemm/reference.hpp).
 //
 //   acc[i][j] = sum_k (A[i][k] - za) * (B[k][j] - zb[j])
