@@ -10,12 +10,14 @@
 // supports, the program then checks that dispatch picks exactly the best
 // linked level under the cap, and that the dispatched kernel computes the
 // reference result. Exit code 0 = every check held.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "qmath/qmath.hpp"
 #include "qmath/simd/probe.hpp"
@@ -68,6 +70,20 @@ int main(int argc, char** argv) {
     expected_dot += a[i] * b[i];
   }
 
+  // Tensor quantize (dispatched kernels) against the per-element reference:
+  // 1003 values (SIMD bodies and a tail) over [-3, 3] with exact .5 ties,
+  // int8 symmetric, scale 1/64 (saturates beyond +-2).
+  std::vector<float> x(1003);
+  std::uint32_t lcg = 12345;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    lcg = lcg * 1664525u + 1013904223u;
+    x[i] = i % 7 == 0 ? (static_cast<float>(static_cast<int>(i % 257) - 128) + 0.5f) / 64.0f
+                      : (static_cast<float>(lcg >> 8) / 16777216.0f - 0.5f) * 6.0f;
+  }
+  const qmath::qparams<qmath::int8_sym_per_tensor> sym{1.0f / 64.0f, 0};
+  std::vector<std::int8_t> q(x.size());
+  std::vector<float> back(x.size());
+
   int levels_checked = 0;
   for (int c = 0; c < qmath::isa_count; ++c) {
     const auto cap = static_cast<isa>(c);
@@ -84,6 +100,20 @@ int main(int argc, char** argv) {
     const std::int32_t dot = qmath::detail::probe_dot16(a, b);
     check(dot == expected_dot,
           "cap " + name(cap) + ": probe_dot16 = " + std::to_string(dot) + ", expected " + std::to_string(expected_dot));
+    check(qmath::quantize_active_level() == want, "cap " + name(cap) + ": quantize kernel level " +
+                                                       name(qmath::quantize_active_level()));
+    std::fill(q.begin(), q.end(), std::int8_t{0});
+    const qmath::status qs = qmath::quantize(std::span<const float>(x), sym, std::span<std::int8_t>(q));
+    check(qs.ok(), "cap " + name(cap) + ": quantize: " + qs.message());
+    const qmath::status ds = qmath::dequantize(std::span<const std::int8_t>(q), sym, std::span<float>(back));
+    check(ds.ok(), "cap " + name(cap) + ": dequantize: " + ds.message());
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const std::int32_t want_q = qmath::quantize_value(x[i], sym.scale, 0, -128, 127);
+      bad += q[i] != want_q || back[i] != qmath::dequantize_value(want_q, sym.scale, 0);
+    }
+    check(bad == 0, "cap " + name(cap) + ": quantize/dequantize differ from the reference at " +
+                        std::to_string(bad) + " elements");
     ++levels_checked;
   }
   check(levels_checked >= 2, "at least scalar and the baseline level were checked");
@@ -118,6 +148,9 @@ int main(int argc, char** argv) {
   const qmath::status st = qmath::set_max_isa("avx9000");
   check(st == qmath::errc::invalid_argument, "set_max_isa(\"avx9000\") fails with invalid_argument");
   check(st.message().find("'name'") != std::string::npos, "its message names the argument: " + st.message());
+  const qmath::status mismatch = qmath::quantize(std::span<const float>(x), sym, std::span<std::int8_t>(q.data(), 3));
+  check(mismatch == qmath::errc::size_mismatch && mismatch.message().find("'q'") != std::string::npos,
+        "quantize into a short output: " + mismatch.message());
   const auto empty = qmath::compute_qparams<qmath::int8_sym_per_tensor>(std::span<const float>(), {});
   check(!empty && empty.error() == qmath::errc::empty_input && empty.error().message().find("'data'") != std::string::npos,
         "compute_qparams on no data: " + empty.error().message());

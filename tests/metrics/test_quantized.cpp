@@ -58,3 +58,25 @@ TEST_CASE("quantized-form metrics: per channel equals per-tensor on each channel
   qmath::qparams<qmath::int8_sym_per_channel> few{{0.01f}, {0}};
   CHECK(qmath::quantization_error<qmath::int8_sym_per_channel>(w, shape, few).error() == qmath::errc::size_mismatch);
 }
+
+TEST_CASE("quantized-form metrics: core's array path and the per-slot path give the same bits on every level") {
+  qmath_test::cap_guard guard;
+  const std::array<std::size_t, 2> shape{8, 96};
+  const auto w = qmath_test::gaussian(8 * 96, 17);
+  auto p = qmath::partition_for<qmath::int4_sym_g32>(shape);
+  qmath::minmax_observer o(*p);
+  REQUIRE(o.observe(w));
+  auto q = qmath::calibrated_qparams<qmath::int4_sym_g32>(o);
+  REQUIRE(q);
+  const qmath::fake_quant_options fo{qmath::rounding::half_even, qmath::division::reciprocal};
+  std::vector<float> y(w.size());
+  REQUIRE(qmath::fake_quantize_slots<qmath::int4_sym_g32>(w, *p, *q, y, fo));
+  const qmath::error_stats ref = *qmath::compare(w, y);
+  for (qmath::isa l : qmath_test::runnable_levels()) {
+    REQUIRE(qmath::set_max_isa(l));
+    auto e = qmath::quantization_error<qmath::int4_sym_g32>(w, shape, *q, fo);
+    REQUIRE(e);
+    CHECK(e->sum_sq_err == ref.sum_sq_err);
+    CHECK(e->max_abs_err == ref.max_abs_err);
+  }
+}

@@ -49,7 +49,7 @@ quant_candidate make_candidate(std::string name, const candidate_options& opt = 
     QMATH_TRY(obs.observe(x));
     auto q = calibrated_qparams<S>(obs, opt.qparams);
     if (!q) return q.error();
-    return fake_quantize_slots<S>(x, *p, *q, out, opt.fake_quant);
+    return detail::fake_quantize_shaped<S>(x, shape, *p, *q, out, opt.fake_quant);
   };
   return c;
 }

@@ -6,6 +6,8 @@
 //       slot, through core's per-element definitions (quantize/element.hpp:
 //       fake_quant_value, codes clamped to [S::qmin, S::qmax], rounding and
 //       division as in opt). Per-group partitions may end in a shorter group.
+//       (When every group is full, quantization_error / make_candidate run
+//       core's dispatched array fake_quant instead: same definition, same bits.)
 //   quantization_error<S>(x, shape, q, opt)          -> error_stats (metrics/error.hpp)
 //   quantization_error_per_slot<S>(x, shape, q, opt) -> one error_stats per qparams entry
 // Errors: invalid qparams (named, index = entry), entry count != partition
@@ -23,6 +25,7 @@
 #include "qmath/calibrate/qparams.hpp"
 #include "qmath/metrics/error.hpp"
 #include "qmath/quantize/element.hpp"
+#include "qmath/quantize/fake_quant.hpp"
 
 namespace qmath {
 
@@ -81,19 +84,47 @@ status fake_quantize_slots(std::span<const float> x, const partition& p, const q
   return ok_status;
 }
 
-/// Error of x against its fake-quantized form under q (see file comment).
-/// `axis` / `group_size` are used only where S leaves them dynamic (taken
-/// from q then).
+namespace detail {
+
+// Fake quantization of a tensor of `shape`: core's array fake_quant when the
+// partition is regular (no short last group), else fake_quantize_slots.
 template <quant_scheme S>
-result<error_stats> quantization_error(std::span<const float> x, std::span<const std::size_t> shape,
-                                       const qparams<S>& q, const fake_quant_options& opt = {}) {
+status fake_quantize_shaped(std::span<const float> x, std::span<const std::size_t> shape, const partition& p,
+                            const qparams<S>& q, std::span<float> out, const fake_quant_options& opt) {
+  QMATH_TRY(p.check_size(x.size(), "x"));
+  if (out.size() != x.size()) return size_mismatch("out", "must have as many elements as x");
+  quantize_options qo;
+  qo.round = opt.round;
+  qo.div = opt.div;
+  if constexpr (S::kind == granularity_kind::per_tensor) {
+    (void)shape;
+    return fake_quant<S>(x, q, out, {}, qo);
+  } else {
+    if (p.kind() == partition_kind::per_group && p.axis_len() % p.group_size() != 0)
+      return fake_quantize_slots<S>(x, p, q, out, opt);
+    return fake_quant<S>(x, shape, q, out, {}, qo);
+  }
+}
+
+template <quant_scheme S>
+result<partition> partition_of(std::span<const std::size_t> shape, const qparams<S>& q) {
   std::size_t axis = 0, gs = 0;
   if constexpr (S::kind != granularity_kind::per_tensor) axis = q.axis;
   if constexpr (S::kind == granularity_kind::per_group) gs = q.group_size;
-  auto p = partition_for<S>(shape, axis, gs);
+  return partition_for<S>(shape, axis, gs);
+}
+
+}  // namespace detail
+
+/// Error of x against its fake-quantized form under q (see file comment).
+/// `axis` / `group_size` of dynamic schemes are taken from q.
+template <quant_scheme S>
+result<error_stats> quantization_error(std::span<const float> x, std::span<const std::size_t> shape,
+                                       const qparams<S>& q, const fake_quant_options& opt = {}) {
+  auto p = detail::partition_of<S>(shape, q);
   if (!p) return p.error();
   std::vector<float> y(x.size());
-  QMATH_TRY(fake_quantize_slots<S>(x, *p, q, y, opt));
+  QMATH_TRY(detail::fake_quantize_shaped<S>(x, shape, *p, q, y, opt));
   return compare(x, y);
 }
 
@@ -102,13 +133,10 @@ template <quant_scheme S>
 result<std::vector<error_stats>> quantization_error_per_slot(std::span<const float> x,
                                                              std::span<const std::size_t> shape, const qparams<S>& q,
                                                              const fake_quant_options& opt = {}) {
-  std::size_t axis = 0, gs = 0;
-  if constexpr (S::kind != granularity_kind::per_tensor) axis = q.axis;
-  if constexpr (S::kind == granularity_kind::per_group) gs = q.group_size;
-  auto p = partition_for<S>(shape, axis, gs);
+  auto p = detail::partition_of<S>(shape, q);
   if (!p) return p.error();
   std::vector<float> y(x.size());
-  QMATH_TRY(fake_quantize_slots<S>(x, *p, q, y, opt));
+  QMATH_TRY(detail::fake_quantize_shaped<S>(x, shape, *p, q, y, opt));
   return compare_per_slot(x, y, *p);
 }
 
