@@ -339,7 +339,8 @@ void print_summary() {
       line("qmath s8s8 / dnnl s8s8s32", s, gops("qmath_s8s8", s) / gops("dnnl_s8s8s32", s), small_m ? 4.0 : 1.0);
       if (!small_m && s.m != 64) line("qmath u8s8 / best FP32", s, q / best_fp32, 3.7);
     } else {
-      line("qmath int8 (avx2 cap) / FP32 AVX2", s, q / best_fp32, 1.0);
+      std::printf("%-40s %-16s %8.2f %8s  (no target)\n", "qmath int8 (avx2 cap) / FP32 AVX2", shape_name(s).c_str(),
+                  q / best_fp32, "-");
     }
   }
   for (const shape& s : k_shapes) {

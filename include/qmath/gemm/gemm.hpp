@@ -1,7 +1,7 @@
 #pragma once
 // Integer GEMM: C = stage(A x B) with pre-packed weights, dispatched to the
 // best kernel of the CPU (AVX-512 VNNI, AVX-512BW, AVX-VNNI, AVX2, SSE4.1,
-// NEON, NEON dot product; scalar otherwise). Every level is bit-exact with
+// NEON, NEON dot product, i8mm; scalar otherwise). Every level is bit-exact with
 // gemm_reference (gemm/reference.hpp).
 //
 //   acc[i][j] = sum_k (A[i][k] - za) * (B[k][j] - zb[j])
@@ -324,7 +324,9 @@ status gemm(matrix_view<TA> a, std::int32_t a_zero_point, const packed_weights& 
         c.data[i * ldc + j] = static_cast<Out>(detail::stage_value(acc32.data()[i * N + j], i, j, stage));
     return ok_status;
   }
-  std::vector<std::int64_t> acc64(M * N, 0);
+  detail::aligned_buffer<std::int64_t> acc64_buf;
+  if (!acc64_buf.allocate(M * N)) return detail::gemm_oom();  // zero-filled
+  std::int64_t* acc64 = acc64_buf.data();
   constexpr std::size_t chunk_groups = 8192;  // 32768 k: |block value| <= 65025 * 32768 < 2^31
   for (std::size_t kg0 = 0; kg0 < kg_total; kg0 += chunk_groups) {
     g.kg0 = kg0;

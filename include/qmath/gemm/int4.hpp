@@ -179,13 +179,14 @@ inline status gemm_int4(matrix_view<std::int8_t> a, std::span<const float> a_sca
   if (kt == nullptr) return {errc::unsupported, "a", "no int4 GEMM kernel registered"};
   const std::size_t M = a.rows, N = b.n(), K = b.k(), G = b.groups(), gs = b.group_size();
   const std::size_t lda = a.stride();
-  std::vector<std::int32_t> rowsum(M * G);
+  detail::aligned_buffer<std::int32_t> rowsum;
+  if (!rowsum.allocate(M * G)) return detail::gemm_oom();
   for (std::size_t i = 0; i < M; ++i) {
     const std::int8_t* r = a.data.data() + i * lda;
     for (std::size_t g = 0; g < G; ++g) {
       std::int32_t s = 0;
       for (std::size_t k = g * gs; k < (g + 1) * gs; ++k) s += r[k];
-      rowsum[i * G + g] = s;
+      rowsum.data()[i * G + g] = s;
     }
   }
   struct ctx_t {

@@ -384,6 +384,42 @@ QMATH_ALWAYS_INLINE void tile_dotprod(const std::uint8_t* ap, const std::int8_t*
   store_plain(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
 }
 #endif
+#if defined(__ARM_FEATURE_MATMUL_INT8)
+// ---------------------------------------------------------------- i8mm: 4 x 16, smmla on pairs of k-groups
+// vzip1/vzip2 of two consecutive k-groups turn the [c][4k] panels into the
+// 2 x 8 operands of smmla (rows/columns k0..7); acc[rp][cp] = 2 x 2 block.
+template <int R>
+QMATH_ALWAYS_INLINE void tile_i8mm(const std::uint8_t* ap, const std::int8_t* bp, std::size_t kg, std::int32_t* c,
+                                   std::size_t ldc, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
+  int32x4_t acc[2][8];
+  QMATH_UNROLL for (int rp = 0; rp < 2; ++rp) QMATH_UNROLL for (int cp = 0; cp < 8; ++cp) acc[rp][cp] = vdupq_n_s32(0);
+  for (std::size_t g = 0; g < kg; g += 2) {
+    const bool pair = g + 1 < kg;
+    const int32x4_t a0 = vreinterpretq_s32_u8(vld1q_u8(ap + g * 16));
+    const int32x4_t a1 = pair ? vreinterpretq_s32_u8(vld1q_u8(ap + (g + 1) * 16)) : vdupq_n_s32(0);
+    const int8x16_t a01 = vreinterpretq_s8_s32(vzip1q_s32(a0, a1));
+    const int8x16_t a23 = vreinterpretq_s8_s32(vzip2q_s32(a0, a1));
+    QMATH_UNROLL for (int q = 0; q < 4; ++q) {
+      const int32x4_t b0 = vreinterpretq_s32_s8(vld1q_s8(bp + g * 64 + 16 * q));
+      const int32x4_t b1 = pair ? vreinterpretq_s32_s8(vld1q_s8(bp + (g + 1) * 64 + 16 * q)) : vdupq_n_s32(0);
+      const int8x16_t lo = vreinterpretq_s8_s32(vzip1q_s32(b0, b1));
+      const int8x16_t hi = vreinterpretq_s8_s32(vzip2q_s32(b0, b1));
+      acc[0][2 * q] = vmmlaq_s32(acc[0][2 * q], a01, lo);
+      acc[0][2 * q + 1] = vmmlaq_s32(acc[0][2 * q + 1], a01, hi);
+      if constexpr (R > 2) {
+        acc[1][2 * q] = vmmlaq_s32(acc[1][2 * q], a23, lo);
+        acc[1][2 * q + 1] = vmmlaq_s32(acc[1][2 * q + 1], a23, hi);
+      }
+    }
+  }
+  alignas(16) std::int32_t t[4][16];
+  QMATH_UNROLL for (int rp = 0; rp < 2; ++rp) QMATH_UNROLL for (int cp = 0; cp < 8; ++cp) {
+    vst1_s32(&t[2 * rp][2 * cp], vget_low_s32(acc[rp][cp]));
+    vst1_s32(&t[2 * rp + 1][2 * cp], vget_high_s32(acc[rp][cp]));
+  }
+  store_plain(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
+}
+#endif
 #endif
 
 /// Level L's micro-tile geometry.
@@ -450,6 +486,10 @@ void gemm_tile(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, st
 #if defined(QMATH_ARCH_X86) && defined(__SSE4_1__)
   } else if constexpr (L == isa::sse41) {
     with_rows<MR>(mr, [&](auto R) { tile_sse41<decltype(R)::value>(ap, bp, kg, c, ldc, decltype(R)::value, nr, accumulate, col_add); });
+#endif
+#if defined(QMATH_ARCH_AARCH64) && defined(__ARM_FEATURE_MATMUL_INT8)
+  } else if constexpr (L == isa::i8mm) {
+    with_rows<MR>(mr, [&](auto R) { tile_i8mm<decltype(R)::value>(ap, bp, kg, c, ldc, nr, accumulate, col_add); });
 #endif
 #if defined(QMATH_ARCH_AARCH64) && defined(__ARM_FEATURE_DOTPROD)
   } else if constexpr (L == isa::dotprod || L == isa::i8mm) {

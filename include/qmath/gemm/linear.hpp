@@ -33,12 +33,12 @@ inline status quantize_rows_dynamic(const matrix_view<float>& x, std::int8_t* q,
   const gemm_kernels* kt = select_kernels<gemm_kernels>();
   if (kt == nullptr) return {errc::unsupported, "x", "no GEMM kernel registered"};
   const std::size_t M = x.rows, K = x.cols;
-  std::vector<float> row;
-  if (x.order == matrix_order::col_major) row.resize(K);
+  aligned_buffer<float> row;
+  if (x.order == matrix_order::col_major && !row.allocate(K)) return gemm_oom();
   for (std::size_t i = 0; i < M; ++i) {
     const float* xi = x.data.data() + i * x.stride();
     if (x.order == matrix_order::col_major) {
-      for (std::size_t k = 0; k < K; ++k) row[k] = x(i, k);
+      for (std::size_t k = 0; k < K; ++k) row.data()[k] = x(i, k);
       xi = row.data();
     }
     float lo = 0.0f, hi = 0.0f;
@@ -63,10 +63,12 @@ inline status linear_dynamic(matrix_view<float> x, const packed_weights& w, std:
   QMATH_TRY(detail::check_view(x, "x", x.order == matrix_order::col_major));
   if (!w.valid()) return invalid_argument("w", "not a packed_weights produced by pack_weights");
   if (x.cols != w.k()) return size_mismatch("w", "K of the packed weights differs from the columns of x");
-  std::vector<std::int8_t> q(x.rows * x.cols);
-  std::vector<float> s(x.rows);
+  detail::aligned_buffer<std::int8_t> q;
+  detail::aligned_buffer<float> s;
+  if (!q.allocate(x.rows * x.cols) || !s.allocate(x.rows)) return detail::gemm_oom();
   QMATH_TRY(detail::quantize_rows_dynamic(x, q.data(), s.data()));
-  const status st = gemm(matrix_view<std::int8_t>{q, x.rows, x.cols}, 0, w, y, output_dequantize{s, w_scale, bias}, opt);
+  const status st = gemm(matrix_view<std::int8_t>{{q.data(), q.size()}, x.rows, x.cols}, 0, w, y,
+                         output_dequantize{{s.data(), s.size()}, w_scale, bias}, opt);
   if (!st && st.argument() == "b_scale") return {st.code(), "w_scale", st.detail().data(), st.index()};
   return st;
 }
@@ -77,10 +79,12 @@ inline status linear_dynamic(matrix_view<float> x, const packed_weights_int4& w,
   QMATH_TRY(detail::check_view(x, "x", x.order == matrix_order::col_major));
   if (!w.valid()) return invalid_argument("w", "not a packed_weights_int4 produced by pack_weights_int4");
   if (x.cols != w.k()) return size_mismatch("w", "K of the packed weights differs from the columns of x");
-  std::vector<std::int8_t> q(x.rows * x.cols);
-  std::vector<float> s(x.rows);
+  detail::aligned_buffer<std::int8_t> q;
+  detail::aligned_buffer<float> s;
+  if (!q.allocate(x.rows * x.cols) || !s.allocate(x.rows)) return detail::gemm_oom();
   QMATH_TRY(detail::quantize_rows_dynamic(x, q.data(), s.data()));
-  return gemm_int4(matrix_view<std::int8_t>{q, x.rows, x.cols}, s, w, bias, y, opt);
+  return gemm_int4(matrix_view<std::int8_t>{{q.data(), q.size()}, x.rows, x.cols}, {s.data(), s.size()}, w, bias, y,
+                   opt);
 }
 
 }  // namespace qmath
