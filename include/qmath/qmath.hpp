@@ -33,3 +33,8 @@
 #include "qmath/codebook/kmeans.hpp"
 #include "qmath/codebook/product_quantizer.hpp"
 // Optional utility, not included here: qmath/io/npy.hpp (.npy files).
+#include "qmath/gemm/types.hpp"
+#include "qmath/gemm/pack.hpp"
+#include "qmath/gemm/gemm.hpp"
+#include "qmath/gemm/int4.hpp"
+#include "qmath/gemm/linear.hpp"
