@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "qmath/gemm/gemm.hpp"
+#include "qmath/gemm/linear.hpp"
 
 #if defined(QMATH_BENCH_OPENBLAS)
 #include <cblas.h>
@@ -146,6 +147,64 @@ void bm_qmath(benchmark::State& state, shape s, bool signed_a, unsigned threads)
   state.counters["max_err"] = signed_a ? p.check(p.as, c, false) : p.check(p.au, c, false);
   if (!ok) state.SkipWithError("qmath::gemm failed");
   state.SetLabel(std::string(qmath::to_string(qmath::gemm_active_isa())));
+}
+
+/// int4 group-128 weights (signed, symmetric), int8 activations, float out.
+void bm_qmath_int4(benchmark::State& state, shape s) {
+  problem p(s);
+  const std::size_t K = s.k, N = s.n, G = K / 128;
+  std::vector<std::int8_t> codes(K * N);
+  for (std::size_t i = 0; i < codes.size(); ++i) codes[i] = static_cast<std::int8_t>(p.b[i] >> 4);  // [-8, 7]
+  std::vector<float> sc(G * N, 0.01f), asc(s.m, 0.02f), c(std::size_t(s.m) * N);
+  qmath::packed_weights_int4 w;
+  bool ok = qmath::pack_weights_int4(qmath::matrix_view<std::int8_t>{codes, K, N}, qmath::int4_kind::signed_int4, 128,
+                                     sc, {}, w)
+                .ok();
+  const qmath::matrix_view<std::int8_t> av{p.as, std::size_t(s.m), K};
+  timed_loop(state, "qmath_int4_g128/" + shape_name(s), 2.0 * s.m * s.n * s.k,
+             [&] { ok = ok && qmath::gemm_int4(av, asc, w, {}, qmath::matrix_span<float>{c, std::size_t(s.m), N}).ok(); });
+  // exactness of sampled entries: integer dot with the codes (scales are powers-free constants)
+  std::mt19937 rng(3);
+  double worst = 0;
+  for (int t = 0; t < 32; ++t) {
+    const std::size_t i = rng() % s.m, j = rng() % N;
+    double ref = 0;
+    for (std::size_t g = 0; g < G; ++g) {
+      std::int64_t acc = 0;
+      for (std::size_t k = g * 128; k < (g + 1) * 128; ++k) acc += std::int64_t(p.as[i * K + k]) * codes[k * N + j];
+      ref += double(acc) * 0.01;
+    }
+    ref *= 0.02;
+    worst = std::max(worst, std::fabs(c[i * N + j] - ref) / std::max(1.0, std::fabs(ref)));
+  }
+  state.counters["max_err"] = worst;
+  if (!ok) state.SkipWithError("gemm_int4 failed");
+  state.SetLabel(std::string(qmath::to_string(qmath::gemm_int4_active_isa())));
+}
+
+/// Dynamic-quantization linear layer: float x, int8 per-channel weights, float y + bias.
+void bm_qmath_linear(benchmark::State& state, shape s) {
+  problem p(s);
+  const std::size_t M = s.m, N = s.n, K = s.k;
+  auto pw = qmath::pack_weights(qmath::matrix_view<std::int8_t>{p.b, K, N}).value();
+  std::vector<float> ws(N, 1.0f / 128), bias(N, 0.0f), y(M * N), x(M * K);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = p.af[i] - 0.5f;
+  bool ok = true;
+  timed_loop(state, "qmath_linear_dyn/" + shape_name(s), 2.0 * s.m * s.n * s.k, [&] {
+    ok = ok && qmath::linear_dynamic(qmath::matrix_view<float>{x, M, K}, pw, ws, bias, qmath::matrix_span<float>{y, M, N})
+                   .ok();
+  });
+  // accuracy against the float product (SQNR in dB)
+  std::mt19937 rng(5);
+  double num = 0, den = 0;
+  for (int t = 0; t < 32; ++t) {
+    const std::size_t i = rng() % M, j = rng() % N;
+    double ref = 0;
+    for (std::size_t k = 0; k < K; ++k) ref += double(x[i * K + k]) * double(p.bf[k * N + j]);
+    num += ref * ref, den += (y[i * N + j] - ref) * (y[i * N + j] - ref);
+  }
+  state.counters["sqnr_db"] = 10 * std::log10(num / std::max(den, 1e-30));
+  if (!ok) state.SkipWithError("linear_dynamic failed");
 }
 
 #if defined(QMATH_BENCH_OPENBLAS)
@@ -283,6 +342,15 @@ void print_summary() {
       line("qmath int8 (avx2 cap) / FP32 AVX2", s, q / best_fp32, 1.0);
     }
   }
+  for (const shape& s : k_shapes) {
+    const double best_fp32 = std::fmax(gops("openblas_sgemm", s), gops("dnnl_sgemm", s));
+    if (s.n == 4096 && s.k == 4096 && s.m <= 8) line("qmath int4 g128 / best FP32", s, gops("qmath_int4_g128", s) / best_fp32, 6.0);
+    if (s.m == 64 && s.n == 4096) {
+      std::printf("%-40s %-16s %8.2f %8s  (no target)\n", "qmath int4 g128 / best FP32", shape_name(s).c_str(),
+                  gops("qmath_int4_g128", s) / best_fp32, "-");
+      line("qmath dynamic linear / best FP32", s, gops("qmath_linear_dyn", s) / best_fp32, 2.5);
+    }
+  }
   const shape big{2048, 2048, 2048};
   line("qmath 2 threads / 1 thread (wall)", big, gops("qmath_u8s8_2t", big, true) / gops("qmath_u8s8", big, true), 1.8);
 }
@@ -326,6 +394,10 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("qmath_s8s8/" + n).c_str(), bm_qmath, s, true, 1u)->Unit(benchmark::kMicrosecond);
     if (s.m == 2048)
       benchmark::RegisterBenchmark(("qmath_u8s8_2t/" + n).c_str(), bm_qmath, s, false, 2u)->Unit(benchmark::kMicrosecond);
+    if (s.n == 4096 && s.k == 4096)
+      benchmark::RegisterBenchmark(("qmath_int4_g128/" + n).c_str(), bm_qmath_int4, s)->Unit(benchmark::kMicrosecond);
+    if (s.m == 64 && s.n == 4096)
+      benchmark::RegisterBenchmark(("qmath_linear_dyn/" + n).c_str(), bm_qmath_linear, s)->Unit(benchmark::kMicrosecond);
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

@@ -3,7 +3,7 @@
 qmath_add_benchmark(bench_gemm bench_gemm.cpp)
 find_package(OpenBLAS CONFIG QUIET)
 if(OpenBLAS_FOUND)
-  target_include_directories(bench_gemm PRIVATE ${OpenBLAS_INCLUDE_DIRS})
+  target_include_directories(bench_gemm SYSTEM PRIVATE ${OpenBLAS_INCLUDE_DIRS})
   target_link_libraries(bench_gemm PRIVATE ${OpenBLAS_LIBRARIES})
   target_compile_definitions(bench_gemm PRIVATE QMATH_BENCH_OPENBLAS=1)
   message(STATUS "bench_gemm: OpenBLAS ${OpenBLAS_VERSION}")

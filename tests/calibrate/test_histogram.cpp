@@ -96,6 +96,27 @@ TEST_CASE("histogram: range growth keeps every count; streaming = one-shot = mer
   }
 }
 
+TEST_CASE("histogram: a rejected multi-chunk batch leaves the histogram unchanged") {
+  const auto a = qmath_test::gaussian(1000, 44);
+  auto big = qmath_test::gaussian(40000, 45, 50.0);  // 3 chunks, grows the range
+  big[35000] = std::nanf("");
+  histogram h(histogram_mode::signed_values), ref(histogram_mode::signed_values);
+  REQUIRE(h.add(a));
+  REQUIRE(ref.add(a));
+  auto st = h.add(big);
+  CHECK(st.code() == qmath::errc::non_finite);
+  CHECK(st.index() == 35000);
+  CHECK(same(h, ref));
+  CHECK(h.observed() == ref.observed());
+  big[35000] = 1.0f;
+  REQUIRE(h.add(big));
+  std::vector<float> all(a);
+  all.insert(all.end(), big.begin(), big.end());
+  histogram one(histogram_mode::signed_values);
+  REQUIRE(one.add(all));
+  CHECK(same(h, one));
+}
+
 TEST_CASE("histogram: degenerate data, errors, fixed layout") {
   histogram z;
   std::vector<float> zeros(100, 0.0f);

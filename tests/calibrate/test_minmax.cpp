@@ -14,10 +14,13 @@ using qmath::value_range;
 
 TEST_CASE("minmax: finite_range kernel equals scalar on every level, tails and non-finite counts") {
   qmath_test::cap_guard guard;
-  auto x = qmath_test::gaussian(700, 11);
+  auto x = qmath_test::gaussian(1000, 11);
   x[5] = -0.0f;
-  for (std::size_t n = 0; n <= 100; ++n) {
-    for (std::size_t off : {std::size_t{0}, std::size_t{1}, std::size_t{600}}) {
+  std::vector<std::size_t> sizes;
+  for (std::size_t n = 0; n <= 100; ++n) sizes.push_back(n);
+  for (std::size_t n = 101; n <= 900; n += 37) sizes.push_back(n);
+  for (std::size_t n : sizes) {
+    for (std::size_t off : {std::size_t{0}, std::size_t{1}, std::size_t{5}, std::size_t{99}}) {
       if (off + n > x.size()) continue;
       REQUIRE(qmath::set_max_isa(qmath::isa::scalar));
       value_range ref;
@@ -31,7 +34,15 @@ TEST_CASE("minmax: finite_range kernel equals scalar on every level, tails and n
       }
     }
   }
-  // Non-finite values are excluded and counted on every level.
+  // Non-finite values are excluded and counted on every level (short and long arrays).
+  std::vector<float> big = qmath_test::gaussian(5000, 13);
+  big[4321] = std::numeric_limits<float>::infinity();
+  for (qmath::isa l : qmath_test::runnable_levels()) {
+    REQUIRE(qmath::set_max_isa(l));
+    value_range r;
+    CHECK(qmath::detail::minmax_run(big.data() + 1, big.size() - 1, r) == 1);
+    CHECK(std::isfinite(r.hi));
+  }
   std::vector<float> y = qmath_test::gaussian(257, 12);
   y[3] = std::numeric_limits<float>::infinity();
   y[100] = std::nanf("");

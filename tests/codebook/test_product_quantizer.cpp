@@ -43,7 +43,7 @@ std::vector<std::size_t> brute_code(const qmath::product_quantizer& pq, const fl
 TEST_CASE("pq: encode picks the nearest centroid per sub-space; decode round trip") {
   const std::size_t d = 16, n = 600;
   const std::vector<float> x = cbtest::blobs(n, d, 20, 3.0, 0.7, 5);
-  for (unsigned nbits : {8u, 4u, 5u, 1u}) {
+  for (unsigned nbits : {8u, 4u, 5u, 1u, 9u}) {
     CAPTURE(nbits);
     const qmath::product_quantizer pq = train_pq(x, d, 4, nbits);
     CHECK(pq.code_size() == (4 * nbits + 7) / 8);
@@ -71,8 +71,8 @@ TEST_CASE("pq: encode picks the nearest centroid per sub-space; decode round tri
     REQUIRE(st);
     double e = 0;
     for (std::size_t i = 0; i < x.size(); ++i) e += (double(x[i]) - rec[i]) * (double(x[i]) - rec[i]);
-    CHECK(st->mse_per_vector == doctest::Approx(e / n));
-    CHECK(st->sqnr_db > 0);
+    CHECK(st->mse() * d == doctest::Approx(e / n));
+    CHECK(st->sqnr_db() > 0);
   }
 }
 
@@ -81,7 +81,7 @@ TEST_CASE("pq: more bits, lower reconstruction error") {
   const std::vector<float> x = cbtest::gaussian(n * d, 17);
   double prev = 1e30;
   for (unsigned nbits : {1u, 2u, 4u, 6u}) {
-    const double mse = train_pq(x, d, 2, nbits).reconstruction_error(x)->mse_per_vector;
+    const double mse = train_pq(x, d, 2, nbits).reconstruction_error(x)->mse();
     CHECK(mse < prev);
     prev = mse;
   }
@@ -234,4 +234,37 @@ TEST_CASE("pq: from_centroids and bad input") {
   CHECK(c[0] == (2u | (3u << 2)));
   CHECK(c[1] == (0u | (1u << 2)));
   CHECK(arg(qmath::product_quantizer::from_centroids(2, 2, 2, std::vector<float>(7))) == "centroids");
+}
+
+TEST_CASE("pq: 12- and 16-bit codes from given codebooks (bit-stream layout)") {
+  for (unsigned nbits : {12u, 16u}) {
+    CAPTURE(nbits);
+    const std::size_t ksub = std::size_t{1} << nbits, M = 3;
+    const std::uint32_t want[3] = {1234, std::uint32_t(ksub - 1), 7};
+    const float target[3] = {-1000.0f, 5000.0f, -3000.0f};
+    // 1-D sub-spaces: dense small centroids, and one isolated centroid per
+    // sub-space at the wanted index (so the expanded distance resolves it).
+    std::vector<float> cents(M * ksub);
+    for (std::size_t m = 0; m < M; ++m) {
+      for (std::size_t j = 0; j < ksub; ++j) cents[m * ksub + j] = float(j) * 1e-3f;
+      cents[m * ksub + want[m]] = target[m];
+    }
+    auto pq = qmath::product_quantizer::from_centroids(M, M, nbits, cents);
+    REQUIRE(pq);
+    CHECK(pq->code_size() == (M * nbits + 7) / 8);
+    const std::vector<float> v = {target[0] + 1, target[1] - 2, target[2]};
+    std::vector<std::uint8_t> c(pq->code_size());
+    REQUIRE(pq->encode(v, c));
+    std::uint64_t stream = 0;
+    for (std::size_t b = 0; b < c.size(); ++b) stream |= std::uint64_t(c[b]) << (8 * b);
+    for (std::size_t m = 0; m < M; ++m) CHECK(((stream >> (m * nbits)) & (ksub - 1)) == want[m]);
+    std::vector<float> rec(3);
+    REQUIRE(pq->decode(c, rec));
+    for (std::size_t m = 0; m < M; ++m) CHECK(rec[m] == target[m]);
+    // ADC over the packed codes
+    std::vector<float> lut(M * ksub), dist(1);
+    REQUIRE(pq->distance_table(v, lut));
+    REQUIRE(pq->adc_scan(lut, c, dist));
+    CHECK(dist[0] == doctest::Approx(1.0 + 4.0));
+  }
 }

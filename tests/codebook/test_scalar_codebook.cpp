@@ -78,6 +78,24 @@ TEST_CASE("scalar codebook: Lloyd-Max on a large N(0,1) sample meets Max's optim
   }
 }
 
+TEST_CASE("scalar codebook: the exact solver on a N(0,1) sample meets Max's optimal MSE") {
+  const std::vector<float> x = cbtest::gaussian(std::size_t{1} << 16, 31337);  // sampling noise ~0.6%
+  const double expected[] = {0.11748, 0.034548, 0.0095010};
+  for (unsigned bits = 2; bits <= 4; ++bits) {
+    qmath::scalar_codebook_options o;
+    o.levels = std::size_t{1} << bits;
+    o.method = qmath::scalar_codebook_method::optimal;
+    std::vector<float> cb(o.levels), cl(o.levels);
+    const double opt = *qmath::fit_scalar_codebook(x, {}, o, cb);
+    o.method = qmath::scalar_codebook_method::lloyd;
+    const double lloyd = *qmath::fit_scalar_codebook(x, {}, o, cl);
+    CAPTURE(bits);
+    CHECK(std::fabs(opt / double(x.size()) / expected[bits - 2] - 1) < 0.02);
+    CHECK(opt <= lloyd * (1 + 1e-9));
+    CHECK(opt >= lloyd * (1 - 1e-3));  // Lloyd-Max converges to the optimum on a Gaussian
+  }
+}
+
 TEST_CASE("scalar codebook: the optimal solver is exact (brute force) and never worse than Lloyd") {
   for (std::uint64_t seed = 1; seed <= 6; ++seed) {
     const std::vector<float> x = cbtest::gaussian(11, seed);
@@ -91,6 +109,47 @@ TEST_CASE("scalar codebook: the optimal solver is exact (brute force) and never 
       const double bf = brute_optimal(std::vector<double>(x.begin(), x.end()), L);
       CHECK(*sse == doctest::Approx(bf).epsilon(1e-9));
       CHECK(mse_of(x, cb, x.size()) * double(x.size()) == doctest::Approx(bf).epsilon(1e-5));
+    }
+  }
+  // against the plain O(L n^2) dynamic programme, with duplicates and weights
+  {
+    std::vector<float> v = cbtest::gaussian(300, 99);
+    for (std::size_t i = 0; i < 300; i += 7) v[i] = v[i / 2];  // duplicates
+    std::vector<float> w(300);
+    cbtest::rng g{5};
+    for (float& e : w) e = static_cast<float>(0.1 + g.u01());
+    std::vector<std::pair<double, double>> p;
+    for (std::size_t i = 0; i < 300; ++i) p.emplace_back(v[i], w[i]);
+    std::sort(p.begin(), p.end());
+    const std::size_t n = p.size();
+    auto cost = [&](std::size_t a, std::size_t b) {
+      double sw = 0, sx = 0;
+      for (std::size_t i = a; i < b; ++i) sw += p[i].second, sx += p[i].second * p[i].first;
+      const double mu = sx / sw;
+      double c = 0;
+      for (std::size_t i = a; i < b; ++i) c += p[i].second * (p[i].first - mu) * (p[i].first - mu);
+      return c;
+    };
+    std::vector<std::vector<double>> cst(n + 1, std::vector<double>(n + 1, 0));
+    for (std::size_t a = 0; a < n; ++a)
+      for (std::size_t b = a + 1; b <= n; ++b) cst[a][b] = cost(a, b);
+    for (std::size_t L : {2u, 5u, 9u, 16u}) {
+      std::vector<double> D(n + 1);
+      for (std::size_t j = 0; j <= n; ++j) D[j] = cst[0][j];
+      for (std::size_t m = 1; m < L; ++m) {
+        std::vector<double> E(n + 1, 1e300);
+        for (std::size_t j = m + 1; j <= n; ++j)
+          for (std::size_t i = m; i < j; ++i) E[j] = std::min(E[j], D[i] + cst[i][j]);
+        D = E;
+      }
+      qmath::scalar_codebook_options o;
+      o.levels = L;
+      o.method = qmath::scalar_codebook_method::optimal;
+      std::vector<float> cb(L);
+      auto sse = qmath::fit_scalar_codebook(v, w, o, cb);
+      REQUIRE(sse);
+      CAPTURE(L);
+      CHECK(*sse == doctest::Approx(D[n]).epsilon(1e-9));
     }
   }
   const std::vector<float> y = cbtest::gaussian(1 << 14, 77);

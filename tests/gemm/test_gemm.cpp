@@ -8,26 +8,14 @@
 
 #include "qmath/gemm/gemm.hpp"
 #include "qmath/simd/isa.hpp"
+#include "test_support.hpp"
 
 namespace {
 
 using qmath::isa;
 
-/// Levels this CPU runs (scalar first), for the cap loop.
-std::vector<isa> runnable_levels() {
-  std::vector<isa> v;
-  for (int l = 0; l < qmath::isa_count; ++l) {
-    const auto li = static_cast<isa>(l);
-    if (qmath::isa_is_native_family(li) && qmath::cpu_supports(li)) v.push_back(li);
-  }
-  return v;
-}
-
-/// Restores the cap on scope exit.
-struct cap_guard {
-  isa saved = qmath::max_isa();
-  ~cap_guard() { (void)qmath::set_max_isa(saved); }
-};
+using gemm_test::cap_guard;
+using gemm_test::runnable_levels;
 
 template <class T>
 struct matrix_data {

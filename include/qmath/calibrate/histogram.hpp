@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -76,36 +77,61 @@ class histogram {
   }
 
   /// Count one batch. On error the histogram is unchanged.
+  /// The batch is processed in chunks of 16 Ki elements (min/max of the chunk,
+  /// growth if needed, then counting while the chunk is in cache): one pass
+  /// over memory. The result does not depend on the chunking (see file comment).
   status add(std::span<const float> x) {
     if (x.empty()) return empty_input("x");
     if (!fixed_ && (nbins_ < 2 || nbins_ % 2 != 0)) return invalid_argument("nbins", "must be even and >= 2");
-    value_range r;
-    const std::size_t bad = detail::minmax_run(x.data(), x.size(), r);
-    if (bad != 0 && policy_ == calibration_nonfinite::error) return detail::non_finite_at(x, "x");
-    if (r.empty()) {  // only non-finite values, skipped
-      skipped_ += bad;
-      return ok_status;
-    }
-    if (mode_ == histogram_mode::magnitude) r = value_range{0.0f, r.absmax()};
-    if (!fixed_) grow_to(r);
+    const histogram backup_state = shallow_state();
+    std::vector<std::uint64_t> backup_counts;
+    if (policy_ == calibration_nonfinite::error && x.size() > chunk_elems) backup_counts = counts_;
+    std::vector<std::uint32_t> c4(4 * static_cast<std::size_t>(nbins_), 0u);
+    std::size_t pending = 0;
     std::vector<float> filtered;
-    std::span<const float> data = x;
-    if (bad != 0) {
-      filtered.reserve(x.size() - bad);
-      for (float v : x)
-        if (std::isfinite(v)) filtered.push_back(v);
-      data = filtered;
-    }
-    accumulate(data);
-    if (fixed_) {
-      for (float v : data) {
-        const float a = mode_ == histogram_mode::magnitude ? std::fabs(v) : v;
-        if (a < lo_ || a >= static_cast<float>(lo_ + width_ * nbins_)) ++clamped_;
+    const detail::calibrate_kernels* k = detail::calib_k();
+    for (std::size_t b = 0; b < x.size(); b += chunk_elems) {
+      const std::span<const float> c = x.subspan(b, std::min(chunk_elems, x.size() - b));
+      value_range r;
+      const std::size_t bad = detail::minmax_run(c.data(), c.size(), r);
+      if (bad != 0 && policy_ == calibration_nonfinite::error) {
+        restore(backup_state, backup_counts);
+        return detail::non_finite_at(x, "x");
       }
+      skipped_ += bad;
+      if (r.empty()) continue;  // only non-finite values, skipped
+      if (mode_ == histogram_mode::magnitude) r = value_range{0.0f, r.absmax()};
+      if (!fixed_) {
+        value_range u = seen_;
+        u.merge(r);
+        const auto [e, k0] = target_layout(u);
+        if (total_ == 0 || e != e_ || k0 != k0_) {
+          flush(c4, pending);
+          regrid(e, k0);
+        }
+      }
+      std::span<const float> data = c;
+      if (bad != 0) {
+        filtered.clear();
+        for (float v : c)
+          if (std::isfinite(v)) filtered.push_back(v);
+        data = filtered;
+      }
+      const detail::histogram_pass p = pass();
+      if (k) k->histogram(data.data(), data.size(), &p, c4.data());
+      pending += data.size();
+      if (pending >= (std::size_t{1} << 30)) flush(c4, pending);  // 4 sub-histograms: < 2^32 per bin
+      if (fixed_) {
+        const float top = static_cast<float>(lo_ + width_ * nbins_);
+        for (float v : data) {
+          const float a = mode_ == histogram_mode::magnitude ? std::fabs(v) : v;
+          if (a < lo_ || a >= top) ++clamped_;
+        }
+      }
+      seen_.merge(r);
+      total_ += data.size();
     }
-    seen_.merge(r);
-    total_ += data.size();
-    skipped_ += bad;
+    flush(c4, pending);
     return ok_status;
   }
 
@@ -182,13 +208,20 @@ class histogram {
     }
   }
 
-  void grow_to(const value_range& batch) {
-    value_range u = seen_;
-    u.merge(batch);
+  static constexpr std::size_t chunk_elems = std::size_t{1} << 14;
+
+  // Canonical (e, k0) for the range u.
+  [[nodiscard]] std::pair<int, std::int64_t> target_layout(const value_range& u) const noexcept {
     int e = fitting_exponent(u);
     if (total_ != 0 && e < e_) e = e_;
-    const std::int64_t k0 =
-        mode_ == histogram_mode::magnitude ? 0 : static_cast<std::int64_t>(std::floor(std::ldexp(static_cast<double>(u.lo), -e)));
+    const std::int64_t k0 = mode_ == histogram_mode::magnitude
+                                ? 0
+                                : static_cast<std::int64_t>(std::floor(std::ldexp(static_cast<double>(u.lo), -e)));
+    return {e, k0};
+  }
+
+  // Move the counts to layout (e, k0): pairs of bins merge when e grows.
+  void regrid(int e, std::int64_t k0) {
     if (total_ != 0 && (e != e_ || k0 != k0_)) {
       std::vector<std::uint64_t> nc(nbins_, 0);
       const int sh = e - e_;
@@ -208,23 +241,51 @@ class histogram {
     inv_ = static_cast<float>(std::ldexp(1.0, -e));
   }
 
-  void accumulate(std::span<const float> x) {
+  void grow_to(const value_range& batch) {
+    value_range u = seen_;
+    u.merge(batch);
+    const auto [e, k0] = target_layout(u);
+    regrid(e, k0);
+  }
+
+  [[nodiscard]] detail::histogram_pass pass() const noexcept {
     detail::histogram_pass p{};
     p.lo = fixed_ ? lo_ : 0.0f;
     p.inv_width = inv_;
     p.offset = fixed_ ? 0.0f : static_cast<float>(k0_);
     p.nbins = nbins_;
     p.absolute = mode_ == histogram_mode::magnitude;
-    const detail::calibrate_kernels* k = detail::calib_k();
-    std::vector<std::uint32_t> c4(4 * static_cast<std::size_t>(nbins_));
-    constexpr std::size_t chunk = std::size_t{1} << 30;  // 4 sub-histograms: < 2^32 per bin
-    for (std::size_t b = 0; b < x.size(); b += chunk) {
-      const std::size_t len = std::min(chunk, x.size() - b);
-      std::fill(c4.begin(), c4.end(), 0u);
-      if (k) k->histogram(x.data() + b, len, &p, c4.data());
-      for (std::uint32_t j = 0; j < nbins_; ++j)
-        counts_[j] += static_cast<std::uint64_t>(c4[j]) + c4[nbins_ + j] + c4[2 * nbins_ + j] + c4[3 * nbins_ + j];
-    }
+    return p;
+  }
+
+  void flush(std::vector<std::uint32_t>& c4, std::size_t& pending) {
+    if (pending == 0) return;
+    for (std::uint32_t j = 0; j < nbins_; ++j)
+      counts_[j] += static_cast<std::uint64_t>(c4[j]) + c4[nbins_ + j] + c4[2 * nbins_ + j] + c4[3 * nbins_ + j];
+    std::fill(c4.begin(), c4.end(), 0u);
+    pending = 0;
+  }
+
+  // Everything but the counts (for rollback).
+  [[nodiscard]] histogram shallow_state() const {
+    histogram h(mode_, 0, policy_);
+    h.nbins_ = nbins_;
+    h.fixed_ = fixed_;
+    h.e_ = e_;
+    h.k0_ = k0_;
+    h.width_ = width_;
+    h.lo_ = lo_;
+    h.inv_ = inv_;
+    h.seen_ = seen_;
+    h.total_ = total_;
+    h.skipped_ = skipped_;
+    h.clamped_ = clamped_;
+    return h;
+  }
+  void restore(const histogram& st, std::vector<std::uint64_t>& counts) {
+    std::vector<std::uint64_t> keep = std::move(counts_);
+    *this = st;
+    counts_ = counts.empty() ? std::move(keep) : std::move(counts);
   }
 
   histogram_mode mode_;

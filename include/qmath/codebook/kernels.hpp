@@ -14,6 +14,10 @@
 //   levels vectorise across centroids (one lane per centroid), never along d,
 //   so every lane performs exactly the scalar chain: the chosen indices and
 //   the e values are bit-identical on every ISA.
+//   Precision: like every BLAS-style k-means (Faiss), the expanded form
+//   cancels; centroids whose exact squared distances to x differ by less than
+//   about 2^-22 * (||x||^2 + ||c||^2) may be ranked in either order (the
+//   same order on every ISA).
 // l2sq_rows: out_i = ||x_i - c||^2 for one vector c, with the normative
 //   reduction of 16 partial sums: s_l accumulates fma(u_t, u_t, s_l) for
 //   t = l, l+16, l+32, ... (u_t = x_t - c_t), then s_l += s_{l+w} for

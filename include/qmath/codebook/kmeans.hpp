@@ -36,7 +36,9 @@
 // Degenerate but legal input: fewer distinct points than k leaves duplicate
 // centroids (their clusters may stay empty; `splits` counts re-seeds).
 // Magnitudes so large that squared distances overflow float are outside the
-// domain (assignments then fall to the lowest index).
+// domain (assignments then fall to the lowest index). The expanded distance
+// cancels when clusters are tiny relative to their distance from the origin
+// (see kernels.hpp): centre such data first if that matters.
 //
 // Cost: O(n k d) per iteration; k-means++ costs O(n k d) once more.
 //

@@ -11,7 +11,9 @@
 // Code layout: code_size() = ceil(M * nbits / 8) bytes per vector; the M
 // indices form a little-endian bit stream (index m occupies bits
 // m*nbits .. m*nbits + nbits - 1, least significant bit first), Faiss's
-// layout. nbits = 8 gives one byte per index. nbits in 1..16.
+// layout. nbits = 8 gives one byte per index; nbits 1..7 are packed with
+// qmath::pack (quantize/pack.hpp, the same bit stream); nbits = 16 is
+// little-endian 16-bit words; nbits 9..15 continue the same LSB-first stream.
 //
 // Distances:
 //   asymmetric (ADC): for a query y, the table T[m][j] = ||y_m - c_{m,j}||^2
@@ -39,6 +41,8 @@
 #include "qmath/codebook/detail/common.hpp"
 #include "qmath/codebook/kmeans.hpp"
 #include "qmath/core/status.hpp"
+#include "qmath/metrics/error.hpp"
+#include "qmath/quantize/pack.hpp"
 
 namespace qmath {
 
@@ -50,13 +54,6 @@ struct pq_options {
   std::uint64_t seed = 1234;                  ///< same seed for every sub-space (as Faiss)
   std::size_t max_points_per_centroid = 256;  ///< k-means subsampling cap (0: all points)
   std::size_t num_threads = 1;                ///< threads for k-means assignment and encode (same result)
-};
-
-/// Reconstruction quality of a codec on a data set.
-struct reconstruction_stats {
-  double mse_per_vector = 0;  ///< mean over vectors of ||x - decode(encode(x))||^2
-  double mse_per_value = 0;   ///< mse_per_vector / d
-  double sqnr_db = 0;         ///< 10 log10(sum ||x||^2 / sum ||x - x^||^2)
 };
 
 class product_quantizer {
@@ -133,8 +130,9 @@ class product_quantizer {
     return ok_status;
   }
 
-  /// MSE and SQNR of decode(encode(x)) against x.
-  result<reconstruction_stats> reconstruction_error(std::span<const float> x) const {
+  /// Error statistics (metrics/error.hpp) of decode(encode(x)) against x:
+  /// mse() is per value (times d: per vector), sqnr_db(), cosine(), ...
+  result<error_stats> reconstruction_error(std::span<const float> x) const {
     QMATH_TRY(check_trained());
     if (x.empty()) return empty_input("x");
     if (x.size() % d_ != 0) return size_mismatch("x", "size must be a multiple of d");
@@ -143,35 +141,73 @@ class product_quantizer {
     QMATH_TRY(encode(x, codes));
     std::vector<float> rec(x.size());
     QMATH_TRY(decode(codes, rec));
-    double err = 0, energy = 0;
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      const double e = static_cast<double>(x[i]) - rec[i];
-      err += e * e;
-      energy += static_cast<double>(x[i]) * x[i];
-    }
-    reconstruction_stats s;
-    s.mse_per_vector = err / static_cast<double>(n);
-    s.mse_per_value = err / static_cast<double>(x.size());
-    s.sqnr_db = err > 0 ? 10.0 * std::log10(energy / err) : std::numeric_limits<double>::infinity();
-    return s;
+    return compare(x, rec);
   }
 
  private:
   void encode_rows(const float* x, std::size_t n, std::uint8_t* codes) const {
     constexpr std::size_t chunk = 1024;
-    std::vector<std::uint32_t> idx(chunk * M_);
+    std::vector<std::uint32_t> idx(chunk * M_), one(M_);
     for (std::size_t i0 = 0; i0 < n; i0 += chunk) {
       const std::size_t nb = n - i0 < chunk ? n - i0 : chunk;
       for (std::size_t m = 0; m < M_; ++m)
         panels_[m].nearest(x + i0 * d_ + m * dsub_, d_, nb, idx.data() + m * chunk, nullptr);
       for (std::size_t r = 0; r < nb; ++r) {
-        std::uint8_t* c = codes + (i0 + r) * code_size();
-        if (nbits_ == 8) {
-          for (std::size_t m = 0; m < M_; ++m) c[m] = static_cast<std::uint8_t>(idx[m * chunk + r]);
-        } else {
-          std::memset(c, 0, code_size());
-          for (std::size_t m = 0; m < M_; ++m) put_bits(c, m * nbits_, nbits_, idx[m * chunk + r]);
-        }
+        for (std::size_t m = 0; m < M_; ++m) one[m] = idx[m * chunk + r];
+        write_code(one.data(), codes + (i0 + r) * code_size());
+      }
+    }
+  }
+
+  // One vector's M sub-indices <-> its code_size() bytes.
+  void write_code(const std::uint32_t* q, std::uint8_t* c) const {
+    if (nbits_ == 8) {
+      for (std::size_t m = 0; m < M_; ++m) c[m] = static_cast<std::uint8_t>(q[m]);
+    } else if (nbits_ < 8) {
+      std::uint8_t buf[256];
+      for (std::size_t m0 = 0; m0 < M_; m0 += 256) {  // 256 indices fill whole bytes
+        const std::size_t len = M_ - m0 < 256 ? M_ - m0 : 256;
+        for (std::size_t m = 0; m < len; ++m) buf[m] = static_cast<std::uint8_t>(q[m0 + m]);
+        const status st = pack(std::span<const std::uint8_t>(buf, len), static_cast<int>(nbits_),
+                               std::span<std::uint8_t>(c + m0 * nbits_ / 8, packed_size(len, static_cast<int>(nbits_))));
+        QMATH_ASSERT(st.ok());
+        (void)st;
+      }
+    } else if (nbits_ == 16) {
+      for (std::size_t m = 0; m < M_; ++m) {
+        c[2 * m] = static_cast<std::uint8_t>(q[m] & 0xFFu);
+        c[2 * m + 1] = static_cast<std::uint8_t>(q[m] >> 8);
+      }
+    } else {  // 9..15 bits: the same LSB-first stream (qmath::pack covers 1..8)
+      std::memset(c, 0, code_size());
+      for (std::size_t m = 0; m < M_; ++m) {
+        const std::size_t pos = m * nbits_;
+        std::uint32_t w = q[m] << (pos % 8);
+        for (std::size_t b = pos / 8; b < (pos + nbits_ + 7) / 8; ++b, w >>= 8) c[b] |= static_cast<std::uint8_t>(w & 0xFFu);
+      }
+    }
+  }
+  void read_code(const std::uint8_t* c, std::uint32_t* q) const {
+    if (nbits_ == 8) {
+      for (std::size_t m = 0; m < M_; ++m) q[m] = c[m];
+    } else if (nbits_ < 8) {
+      std::uint8_t buf[256];
+      for (std::size_t m0 = 0; m0 < M_; m0 += 256) {
+        const std::size_t len = M_ - m0 < 256 ? M_ - m0 : 256;
+        const status st = unpack(std::span<const std::uint8_t>(c + m0 * nbits_ / 8, packed_size(len, static_cast<int>(nbits_))),
+                                 static_cast<int>(nbits_), std::span<std::uint8_t>(buf, len));
+        QMATH_ASSERT(st.ok());
+        (void)st;
+        for (std::size_t m = 0; m < len; ++m) q[m0 + m] = buf[m];
+      }
+    } else if (nbits_ == 16) {
+      for (std::size_t m = 0; m < M_; ++m) q[m] = c[2 * m] | (static_cast<std::uint32_t>(c[2 * m + 1]) << 8);
+    } else {
+      for (std::size_t m = 0; m < M_; ++m) {
+        const std::size_t pos = m * nbits_;
+        std::uint32_t w = 0;
+        for (std::size_t b = pos / 8, sh = 0; b < (pos + nbits_ + 7) / 8; ++b, sh += 8) w |= static_cast<std::uint32_t>(c[b]) << sh;
+        q[m] = (w >> (pos % 8)) & ((1u << nbits_) - 1u);
       }
     }
   }
@@ -184,13 +220,12 @@ class product_quantizer {
     if (codes.size() % code_size() != 0) return size_mismatch("codes", "size must be a multiple of code_size()");
     const std::size_t n = codes.size() / code_size();
     if (x.size() != n * d_) return size_mismatch("x", "must hold n x d values");
+    std::vector<std::uint32_t> q(M_);
     for (std::size_t i = 0; i < n; ++i) {
-      const std::uint8_t* c = codes.data() + i * code_size();
+      read_code(codes.data() + i * code_size(), q.data());
       float* xi = x.data() + i * d_;
-      for (std::size_t m = 0; m < M_; ++m) {
-        const std::size_t j = sub_index(c, m);
-        std::memcpy(xi + m * dsub_, centroids_.data() + (m * ksub_ + j) * dsub_, dsub_ * sizeof(float));
-      }
+      for (std::size_t m = 0; m < M_; ++m)
+        std::memcpy(xi + m * dsub_, centroids_.data() + (m * ksub_ + q[m]) * dsub_, dsub_ * sizeof(float));
     }
     return ok_status;
   }
@@ -229,10 +264,11 @@ class product_quantizer {
         out[i] = s;
       }
     } else {
+      std::vector<std::uint32_t> q(M_);
       for (std::size_t i = 0; i < n; ++i) {
-        const std::uint8_t* c = codes.data() + i * code_size();
-        float s = lut[sub_index(c, 0)];
-        for (std::size_t m = 1; m < M_; ++m) s += lut[m * ksub_ + sub_index(c, m)];
+        read_code(codes.data() + i * code_size(), q.data());
+        float s = lut[q[0]];
+        for (std::size_t m = 1; m < M_; ++m) s += lut[m * ksub_ + q[m]];
         out[i] = s;
       }
     }
@@ -273,25 +309,6 @@ class product_quantizer {
   void build_panels() {
     panels_.resize(M_);
     for (std::size_t m = 0; m < M_; ++m) panels_[m].assign(centroids_.data() + m * ksub_ * dsub_, ksub_, dsub_);
-  }
-  // LSB-first bit stream (nbits <= 16, so a value spans at most 3 bytes).
-  static void put_bits(std::uint8_t* c, std::size_t pos, unsigned nbits, std::uint32_t v) noexcept {
-    std::size_t byte = pos / 8;
-    unsigned shift = static_cast<unsigned>(pos % 8);
-    std::uint32_t w = v << shift;
-    for (unsigned left = nbits + shift; left > 0; left = left > 8 ? left - 8 : 0) {
-      c[byte++] |= static_cast<std::uint8_t>(w & 0xFFu);
-      w >>= 8;
-    }
-  }
-  std::size_t sub_index(const std::uint8_t* c, std::size_t m) const noexcept {
-    if (nbits_ == 8) return c[m];
-    const std::size_t pos = m * nbits_;
-    std::size_t byte = pos / 8;
-    const unsigned shift = static_cast<unsigned>(pos % 8);
-    std::uint32_t w = 0;
-    for (unsigned got = 0; got < nbits_ + shift; got += 8) w |= static_cast<std::uint32_t>(c[byte++]) << got;
-    return (w >> shift) & ((1u << nbits_) - 1u);
   }
   // Sum of MM table entries per code, m ascending. One 64-bit load per 8
   // sub-indices (fewer load uops than byte loads: the scan is load-port bound).

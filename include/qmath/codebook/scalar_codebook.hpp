@@ -18,9 +18,9 @@
 //            stops when no level moves more than tolerance * (max - min) or
 //            after max_iter iterations. A local optimum.
 //   optimal  The exact minimum: dynamic programming over the sorted values,
-//            D_m(j) = min_i D_{m-1}(i) + cost(i, j), with the
-//            divide-and-conquer optimisation (the optimal split is monotone in
-//            j because the 1-D squared-error cost is Monge): O(L n log n) time,
+//            D_m(j) = min_i D_{m-1}(i) + cost(i, j), each layer's minima found
+//            by SMAWK (the 1-D squared-error cost is Monge, so the matrix of a
+//            layer is totally monotone): O(L n) time and
 //            L * n * 4 bytes for the back-pointers (n = distinct values; more
 //            than 2^27 entries (512 MiB) is refused with errc::unsupported).
 // Groups: values are fitted in consecutive groups of group_size (per tensor:
@@ -175,42 +175,67 @@ inline double lloyd_1d(const sorted_values& s, std::size_t L, std::size_t max_it
   return sse > 0 ? sse : 0;
 }
 
-/// Exact optimum by DP with divide-and-conquer; levels in `lv` (shifted).
+// Leftmost row minima of a totally monotone matrix (SMAWK: Aggarwal, Klawe,
+// Moran, Shor, Wilber 1987) in O(rows + cols) evaluations of a(r, c).
+template <class A>
+void smawk(const std::vector<std::size_t>& rows, const std::vector<std::size_t>& cols, const A& a,
+           std::size_t* argmin) {
+  if (rows.empty()) return;
+  std::vector<std::size_t> kept;  // REDUCE: at most rows.size() columns survive
+  kept.reserve(rows.size());
+  for (std::size_t c : cols) {
+    while (!kept.empty() && a(rows[kept.size() - 1], kept.back()) > a(rows[kept.size() - 1], c)) kept.pop_back();
+    if (kept.size() < rows.size()) kept.push_back(c);
+  }
+  std::vector<std::size_t> odd;
+  odd.reserve(rows.size() / 2);
+  for (std::size_t r = 1; r < rows.size(); r += 2) odd.push_back(rows[r]);
+  smawk(odd, kept, a, argmin);
+  std::size_t k = 0;  // INTERPOLATE the even rows between their odd neighbours' minima
+  for (std::size_t r = 0; r < rows.size(); r += 2) {
+    const std::size_t last = r + 1 < rows.size() ? argmin[rows[r + 1]] : kept.back();
+    std::size_t best = kept[k];
+    double bv = a(rows[r], best);
+    while (kept[k] != last) {
+      ++k;
+      const double v = a(rows[r], kept[k]);
+      if (v < bv) {
+        bv = v;
+        best = kept[k];
+      }
+    }
+    argmin[rows[r]] = best;
+  }
+}
+
+/// Exact optimum by DP, each layer's row minima found by SMAWK (O(L n)).
+/// Layer m (m + 1 cells over the first j values): D_m(j) = min_i D_{m-1}(i) +
+/// cost(i, j) over splits m <= i < j. The matrix is completed with
+/// (i - j + 1) * BIG for i >= j (BIG a power of two above every finite entry),
+/// which keeps it Monge, so SMAWK applies and never picks a padded entry.
 inline result<double> optimal_1d(const sorted_values& s, std::size_t L, std::vector<double>& lv) {
   const std::size_t n = s.size();
   if (static_cast<double>(L) * static_cast<double>(n + 1) > static_cast<double>(std::size_t{1} << 27))
     return status(errc::unsupported, "levels", "optimal solver: levels x distinct values exceeds 2^27");
   std::vector<double> prev(n + 1), cur(n + 1);
   std::vector<std::uint32_t> arg(L * (n + 1), 0);
+  std::vector<std::size_t> am(n + 1, 0);
   for (std::size_t j = 0; j <= n; ++j) prev[j] = s.cost(0, j);
-  struct frame {
-    std::size_t jlo, jhi, ilo, ihi;
-  };
-  std::vector<frame> stack;
-  for (std::size_t m = 1; m < L; ++m) {  // m + 1 clusters
+  const double big = std::ldexp(1.0, std::ilogb(8 * prev[n] + 8) + 1);
+  std::vector<std::size_t> rows, cols;
+  for (std::size_t m = 1; m < L; ++m) {
+    rows.clear();
+    cols.clear();
+    for (std::size_t j = m + 1; j <= n; ++j) rows.push_back(j);
+    for (std::size_t i = m; i < n; ++i) cols.push_back(i);
+    auto entry = [&](std::size_t j, std::size_t i) {
+      return i < j ? prev[i] + s.cost(i, j) : static_cast<double>(i - j + 1) * big;
+    };
+    smawk(rows, cols, entry, am.data());
     std::fill(cur.begin(), cur.end(), std::numeric_limits<double>::infinity());
-    std::uint32_t* am = arg.data() + m * (n + 1);
-    // j in [m + 1, n]; split i in [m, j - 1] (first i values take m + 1 - 1 clusters)
-    stack.push_back({m + 1, n, m, n - 1});
-    while (!stack.empty()) {
-      const frame f = stack.back();
-      stack.pop_back();
-      if (f.jlo > f.jhi) continue;
-      const std::size_t mid = f.jlo + (f.jhi - f.jlo) / 2;
-      const std::size_t hi = std::min(f.ihi, mid - 1);
-      double best = std::numeric_limits<double>::infinity();
-      std::size_t bi = f.ilo;
-      for (std::size_t i = f.ilo; i <= hi; ++i) {
-        const double v = prev[i] + s.cost(i, mid);
-        if (v < best) {
-          best = v;
-          bi = i;
-        }
-      }
-      cur[mid] = best;
-      am[mid] = static_cast<std::uint32_t>(bi);
-      if (mid > f.jlo) stack.push_back({f.jlo, mid - 1, f.ilo, bi});
-      stack.push_back({mid + 1, f.jhi, bi, f.ihi});
+    for (std::size_t j = m + 1; j <= n; ++j) {
+      cur[j] = prev[am[j]] + s.cost(am[j], j);
+      arg[m * (n + 1) + j] = static_cast<std::uint32_t>(am[j]);
     }
     prev.swap(cur);
   }

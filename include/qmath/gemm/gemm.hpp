@@ -22,7 +22,7 @@
 //                                 qmath::matrix_span<std::int8_t>{c, M, N}, st);
 //
 // Blocking: micro tiles of mr x (16*np) (8 x 48 on AVX-512 VNNI), k blocks of
-// 1024 (the B sliver stays in L1/L2), row blocks of ~96 (packed A in L2); for
+// 2048 (the B sliver stays in L2), row blocks of ~64 (packed A in L2); for
 // M <= mr (GEMV-shaped) K is not blocked and B is streamed once.
 // Threads: rows (or, for small M, columns) are split between tasks; every
 // element is computed by the same instruction sequence whatever the split,
@@ -87,9 +87,9 @@ inline status gemm_run_range(const gemm_call& g, std::size_t m0, std::size_t m1,
   const std::size_t MR = static_cast<std::size_t>(kt.mr), NT = 16 * static_cast<std::size_t>(kt.np);
   const std::size_t M = m1 - m0, NC = n1 - n0;
   const std::size_t kgt = g.kg1 - g.kg0;
-  // k blocks of 1024 and row blocks of ~96 (tuned on Zen 5: 48 KiB L1d, 1 MiB L2).
-  const std::size_t KCG = M <= MR ? kgt : std::min<std::size_t>(kgt, 256);
-  const std::size_t MC = std::min(((M + MR - 1) / MR) * MR, MR * std::max<std::size_t>(1, 96 / MR));
+  // k blocks of 2048 and row blocks of ~64 (tuned on Zen 5: 48 KiB L1d, 1 MiB L2).
+  const std::size_t KCG = M <= MR ? kgt : std::min<std::size_t>(kgt, 512);
+  const std::size_t MC = std::min(((M + MR - 1) / MR) * MR, MR * std::max<std::size_t>(1, 64 / MR));
   gemm_workspace& w = gemm_tls_workspace();
   if (!w.apack.reserve(MC * 4 * KCG) || !w.rowsum.reserve(MC) || (!g.direct && !w.ws.reserve(MC * NC)))
     return gemm_oom();

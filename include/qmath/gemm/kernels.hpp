@@ -86,6 +86,10 @@ struct gemm_kernels {
   void (*tile)(const std::uint8_t* ap, const std::int8_t* bp, std::size_t panel_stride, std::size_t kgroups,
                std::int32_t* c, std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept;
   void (*epilogue)(const gemm_epilogue& e) noexcept;
+  /// lo = min(0, x), hi = max(0, x) over n values; false when one is not finite.
+  bool (*row_range)(const float* x, std::size_t n, float* lo, float* hi) noexcept;
+  /// q[k] = quantize_value(x[k], scale, 0, -127, 127) (x / scale, clamp, round half even).
+  void (*quantize_row_s8)(const float* x, std::size_t n, float scale, std::int8_t* q) noexcept;
 };
 
 }  // namespace qmath::detail
@@ -559,10 +563,85 @@ void gemm_epilogue_run(const detail::gemm_epilogue& e) noexcept {
   }
 }
 
+// ---------------------------------------------------------------- dynamic row quantization
+template <isa L>
+bool gemm_row_range(const float* x, std::size_t n, float* lo_out, float* hi_out) noexcept {
+  std::size_t k = 0;
+  float lo = 0.0f, hi = 0.0f, bad = 0.0f;
+#if defined(QMATH_ARCH_X86) && defined(__AVX512BW__)
+  if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
+    __m512 vlo = _mm512_setzero_ps(), vhi = _mm512_setzero_ps(), vbad = _mm512_setzero_ps();
+    for (; k + 16 <= n; k += 16) {
+      const __m512 v = _mm512_loadu_ps(x + k);
+      vlo = _mm512_min_ps(vlo, v);
+      vhi = _mm512_max_ps(vhi, v);
+      vbad = _mm512_add_ps(vbad, _mm512_mul_ps(v, _mm512_setzero_ps()));  // NaN iff some v is not finite
+    }
+    lo = _mm512_reduce_min_ps(vlo), hi = _mm512_reduce_max_ps(vhi), bad = _mm512_reduce_add_ps(vbad);
+  }
+#endif
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
+  if constexpr (L == isa::avx2 || L == isa::avxvnni) {
+    __m256 vlo = _mm256_setzero_ps(), vhi = _mm256_setzero_ps(), vbad = _mm256_setzero_ps();
+    for (; k + 8 <= n; k += 8) {
+      const __m256 v = _mm256_loadu_ps(x + k);
+      vlo = _mm256_min_ps(vlo, v);
+      vhi = _mm256_max_ps(vhi, v);
+      vbad = _mm256_add_ps(vbad, _mm256_mul_ps(v, _mm256_setzero_ps()));
+    }
+    alignas(32) float a[8], b[8], c[8];
+    _mm256_store_ps(a, vlo), _mm256_store_ps(b, vhi), _mm256_store_ps(c, vbad);
+    for (int i = 0; i < 8; ++i) lo = a[i] < lo ? a[i] : lo, hi = b[i] > hi ? b[i] : hi, bad = bad + c[i];
+  }
+#endif
+  for (; k < n; ++k) {
+    const float v = x[k];
+    bad = bad + v * 0.0f;
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  *lo_out = lo;
+  *hi_out = hi;
+  return bad == 0.0f;
+}
+
+template <isa L>
+void gemm_quantize_row_s8(const float* x, std::size_t n, float scale, std::int8_t* q) noexcept {
+  std::size_t k = 0;
+#if defined(QMATH_ARCH_X86) && defined(__AVX512BW__)
+  if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
+    const __m512 s = _mm512_set1_ps(scale), lo = _mm512_set1_ps(-127.0f), hi = _mm512_set1_ps(127.0f);
+    for (; k + 16 <= n; k += 16) {
+      __m512 t = _mm512_div_ps(_mm512_loadu_ps(x + k), s);
+      t = _mm512_min_ps(_mm512_max_ps(t, lo), hi);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + k), _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(t)));
+    }
+  }
+#endif
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
+  if constexpr (L == isa::avx2 || L == isa::avxvnni) {
+    const __m256 s = _mm256_set1_ps(scale), lo = _mm256_set1_ps(-127.0f), hi = _mm256_set1_ps(127.0f);
+    for (; k + 8 <= n; k += 8) {
+      __m256 t = _mm256_div_ps(_mm256_loadu_ps(x + k), s);
+      t = _mm256_min_ps(_mm256_max_ps(t, lo), hi);
+      const __m256i i32 = _mm256_cvtps_epi32(t);
+      const __m128i i16 = _mm_packs_epi32(_mm256_castsi256_si128(i32), _mm256_extracti128_si256(i32, 1));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(q + k), _mm_packs_epi16(i16, i16));
+    }
+  }
+#endif
+  for (; k < n; ++k) {
+    float t = x[k] / scale;
+    t = t < -127.0f ? -127.0f : (t > 127.0f ? 127.0f : t);
+    q[k] = static_cast<std::int8_t>(gemm_detail::rne(t));
+  }
+}
+
 template <isa L>
 inline constexpr detail::gemm_kernels gemm_table{
     L, gemm_detail::gemm_geometry<L>::mr, gemm_detail::gemm_geometry<L>::np, gemm_detail::gemm_geometry<L>::a_signed,
-    gemm_detail::gemm_geometry<L>::a_full, &gemm_tile<L>, &gemm_epilogue_run<L>};
+    gemm_detail::gemm_geometry<L>::a_full, &gemm_tile<L>, &gemm_epilogue_run<L>, &gemm_row_range<L>,
+    &gemm_quantize_row_s8<L>};
 
 struct gemm_provider {
   template <isa L>

@@ -54,39 +54,46 @@ void metrics_error_sums(const float* a, const float* b, std::size_t n, detail::e
   float mx = 0.0f;
 #if defined(QMATH_ARCH_X86) && defined(__AVX512F__)
   if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
-    __m512d acc[4][2];
-    for (auto& q : acc) q[0] = q[1] = _mm512_setzero_pd();
+    // Named accumulators (an array of vectors gets spilled every iteration).
+    __m512d e0 = _mm512_setzero_pd(), e1 = e0, r0 = e0, r1 = e0, t0 = e0, t1 = e0, c0 = e0, c1 = e0;
     __m512 vmx = _mm512_setzero_ps();
     const __m512 absm = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
-    for (std::size_t i = 0; i < n; i += 16) {
-      const std::size_t r = n - i < 16 ? n - i : 16;
-      const __mmask16 m = static_cast<__mmask16>(r == 16 ? 0xFFFFu : ((1u << r) - 1u));
-      const __m512 va = _mm512_maskz_loadu_ps(m, a + i), vb = _mm512_maskz_loadu_ps(m, b + i);
+    auto step = [&](__m512 va, __m512 vb) __attribute__((always_inline)) {
       const __m512 vd = _mm512_sub_ps(va, vb);
       vmx = _mm512_max_ps(vmx, _mm512_and_ps(vd, absm));
       const __m512d dl = _mm512_cvtps_pd(_mm512_castps512_ps256(vd)), dh = _mm512_cvtps_pd(x86::hi256(vd));
       const __m512d al = _mm512_cvtps_pd(_mm512_castps512_ps256(va)), ah = _mm512_cvtps_pd(x86::hi256(va));
       const __m512d bl = _mm512_cvtps_pd(_mm512_castps512_ps256(vb)), bh = _mm512_cvtps_pd(x86::hi256(vb));
-      acc[0][0] = _mm512_fmadd_pd(dl, dl, acc[0][0]);
-      acc[0][1] = _mm512_fmadd_pd(dh, dh, acc[0][1]);
-      acc[1][0] = _mm512_fmadd_pd(al, al, acc[1][0]);
-      acc[1][1] = _mm512_fmadd_pd(ah, ah, acc[1][1]);
-      acc[2][0] = _mm512_fmadd_pd(bl, bl, acc[2][0]);
-      acc[2][1] = _mm512_fmadd_pd(bh, bh, acc[2][1]);
-      acc[3][0] = _mm512_fmadd_pd(al, bl, acc[3][0]);
-      acc[3][1] = _mm512_fmadd_pd(ah, bh, acc[3][1]);
+      e0 = _mm512_fmadd_pd(dl, dl, e0);
+      e1 = _mm512_fmadd_pd(dh, dh, e1);
+      r0 = _mm512_fmadd_pd(al, al, r0);
+      r1 = _mm512_fmadd_pd(ah, ah, r1);
+      t0 = _mm512_fmadd_pd(bl, bl, t0);
+      t1 = _mm512_fmadd_pd(bh, bh, t1);
+      c0 = _mm512_fmadd_pd(al, bl, c0);
+      c1 = _mm512_fmadd_pd(ah, bh, c1);
+    };
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) step(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
+    if (i < n) {
+      const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1u);
+      step(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i));
     }
-    for (int q = 0; q < 4; ++q) {
-      _mm512_store_pd(lanes[q], acc[q][0]);
-      _mm512_store_pd(lanes[q] + 8, acc[q][1]);
-    }
+    _mm512_store_pd(lanes[0], e0);
+    _mm512_store_pd(lanes[0] + 8, e1);
+    _mm512_store_pd(lanes[1], r0);
+    _mm512_store_pd(lanes[1] + 8, r1);
+    _mm512_store_pd(lanes[2], t0);
+    _mm512_store_pd(lanes[2] + 8, t1);
+    _mm512_store_pd(lanes[3], c0);
+    _mm512_store_pd(lanes[3] + 8, c1);
     mx = _mm512_reduce_max_ps(vmx);
   } else
 #endif
 #if defined(QMATH_ARCH_X86) && defined(__AVX2__)
   if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
-    __m256d acc[4][4];
-    for (auto& q : acc) q[0] = q[1] = q[2] = q[3] = _mm256_setzero_pd();
+    __m256d e[4], r[4], t[4], c[4];
+    for (int k = 0; k < 4; ++k) e[k] = r[k] = t[k] = c[k] = _mm256_setzero_pd();
     __m256 vmx = _mm256_setzero_ps();
     const __m256 absm = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     std::size_t i = 0;
@@ -98,21 +105,25 @@ void metrics_error_sums(const float* a, const float* b, std::size_t n, detail::e
         const __m256d dl = _mm256_cvtps_pd(_mm256_castps256_ps128(vd)), dh = _mm256_cvtps_pd(_mm256_extractf128_ps(vd, 1));
         const __m256d al = _mm256_cvtps_pd(_mm256_castps256_ps128(va)), ah = _mm256_cvtps_pd(_mm256_extractf128_ps(va, 1));
         const __m256d bl = _mm256_cvtps_pd(_mm256_castps256_ps128(vb)), bh = _mm256_cvtps_pd(_mm256_extractf128_ps(vb, 1));
-        acc[0][2 * h] = _mm256_fmadd_pd(dl, dl, acc[0][2 * h]);
-        acc[0][2 * h + 1] = _mm256_fmadd_pd(dh, dh, acc[0][2 * h + 1]);
-        acc[1][2 * h] = _mm256_fmadd_pd(al, al, acc[1][2 * h]);
-        acc[1][2 * h + 1] = _mm256_fmadd_pd(ah, ah, acc[1][2 * h + 1]);
-        acc[2][2 * h] = _mm256_fmadd_pd(bl, bl, acc[2][2 * h]);
-        acc[2][2 * h + 1] = _mm256_fmadd_pd(bh, bh, acc[2][2 * h + 1]);
-        acc[3][2 * h] = _mm256_fmadd_pd(al, bl, acc[3][2 * h]);
-        acc[3][2 * h + 1] = _mm256_fmadd_pd(ah, bh, acc[3][2 * h + 1]);
+        e[2 * h] = _mm256_fmadd_pd(dl, dl, e[2 * h]);
+        e[2 * h + 1] = _mm256_fmadd_pd(dh, dh, e[2 * h + 1]);
+        r[2 * h] = _mm256_fmadd_pd(al, al, r[2 * h]);
+        r[2 * h + 1] = _mm256_fmadd_pd(ah, ah, r[2 * h + 1]);
+        t[2 * h] = _mm256_fmadd_pd(bl, bl, t[2 * h]);
+        t[2 * h + 1] = _mm256_fmadd_pd(bh, bh, t[2 * h + 1]);
+        c[2 * h] = _mm256_fmadd_pd(al, bl, c[2 * h]);
+        c[2 * h + 1] = _mm256_fmadd_pd(ah, bh, c[2 * h + 1]);
       }
     }
-    for (int q = 0; q < 4; ++q)
-      for (int k = 0; k < 4; ++k) _mm256_store_pd(lanes[q] + 4 * k, acc[q][k]);
-    alignas(32) float t[8];
-    _mm256_store_ps(t, vmx);
-    for (int j = 0; j < 8; ++j) mx = t[j] > mx ? t[j] : mx;
+    for (int k = 0; k < 4; ++k) {
+      _mm256_store_pd(lanes[0] + 4 * k, e[k]);
+      _mm256_store_pd(lanes[1] + 4 * k, r[k]);
+      _mm256_store_pd(lanes[2] + 4 * k, t[k]);
+      _mm256_store_pd(lanes[3] + 4 * k, c[k]);
+    }
+    alignas(32) float mxv[8];
+    _mm256_store_ps(mxv, vmx);
+    for (int j = 0; j < 8; ++j) mx = mxv[j] > mx ? mxv[j] : mx;
     for (std::size_t j = 0; i < n; ++i, ++j) {
       const float va = a[i], vb = b[i], vd = va - vb;
       const float ad = vd < 0.0f ? -vd : vd;

@@ -31,6 +31,14 @@
 #include <arm_neon.h>
 #endif
 
+#if defined(__clang__)
+#define QMATH_UNROLL4 _Pragma("unroll 4")
+#elif defined(__GNUC__)
+#define QMATH_UNROLL4 _Pragma("GCC unroll 4")
+#else
+#define QMATH_UNROLL4
+#endif
+
 namespace qmath::detail {
 
 /// Parameters of a run of elements sharing one (scale, zero_point).
@@ -633,6 +641,7 @@ bool q_run_impl(const float* x, T* q, std::size_t n, const detail::quant_run& a)
     const std::uint32_t bk = R == rounding::stochastic ? block_key(a.key, index) : 0u;
     const auto i0 = O::addi(O::set1i(static_cast<std::int32_t>(static_cast<std::uint32_t>(index))), iota);
     typename O::I v[4];
+    QMATH_UNROLL4
     for (int k = 0; k < 4; ++k) {
       const auto xv = O::loadf(xp + k * O::W);
       nf = O::nf_acc(nf, xv);
@@ -694,6 +703,7 @@ bool q_vec_impl(const float* x, T* q, std::size_t n, const detail::quant_vec& a)
     const std::uint32_t bk = R == rounding::stochastic ? block_key(a.key, index) : 0u;
     const auto i0 = O::addi(O::set1i(static_cast<std::int32_t>(static_cast<std::uint32_t>(index))), iota);
     typename O::I v[4];
+    QMATH_UNROLL4
     for (int k = 0; k < 4; ++k) {
       const auto xv = O::loadf(xp + k * O::W);
       nf = O::nf_acc(nf, xv);
@@ -766,6 +776,7 @@ bool fq_run_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
     const std::uint32_t bk = R == rounding::stochastic ? block_key(a.key, index) : 0u;
     const auto i0 = O::addi(O::set1i(static_cast<std::int32_t>(static_cast<std::uint32_t>(index))), iota);
     typename O::I m[4];
+    QMATH_UNROLL4
     for (int k = 0; k < 4; ++k) {
       const auto xv = O::loadf(xp + k * O::W);
       nf = O::nf_acc(nf, xv);
@@ -829,6 +840,7 @@ bool fq_vec_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
     const std::uint32_t bk = R == rounding::stochastic ? block_key(a.key, index) : 0u;
     const auto i0 = O::addi(O::set1i(static_cast<std::int32_t>(static_cast<std::uint32_t>(index))), iota);
     typename O::I m[4];
+    QMATH_UNROLL4
     for (int k = 0; k < 4; ++k) {
       const auto xv = O::loadf(xp + k * O::W);
       nf = O::nf_acc(nf, xv);
@@ -898,6 +910,7 @@ void dq_run_impl(const T* q, float* x, std::size_t n, float scale, std::int32_t 
   const auto s = O::set1f(scale);
   const auto zp = O::set1i(zero_point);
   auto block = [&](const T* qp, float* xp) {
+    QMATH_UNROLL4
     for (int k = 0; k < 4; ++k) {
       O::storef(xp + k * O::W, O::mul(O::cvt(O::subi(O::template load_codes<T>(qp + k * O::W), zp)), s));
     }
@@ -919,6 +932,7 @@ void dq_vec_impl(const T* q, float* x, std::size_t n, const float* scale, const 
   using O = ops<impl_level<L>()>;
   constexpr std::size_t B = 4 * O::W;
   auto block = [&](const T* qp, const float* sp, const std::int32_t* zpp, float* xp) {
+    QMATH_UNROLL4
     for (int k = 0; k < 4; ++k) {
       const auto v = O::subi(O::template load_codes<T>(qp + k * O::W), O::loadi(zpp + k * O::W));
       O::storef(xp + k * O::W, O::mul(O::cvt(v), O::loadf(sp + k * O::W)));
@@ -1009,7 +1023,8 @@ std::uint8_t pack_impl(const std::uint8_t* c, std::uint8_t* out, std::size_t n, 
       const __m128i m2 = _mm_set1_epi8(0x03), m16 = _mm_set1_epi16(0x000F), m32 = _mm_set1_epi32(0xFF);
       for (; i + 64 <= n; i += 64) {
         __m128i f[4];
-        for (int k = 0; k < 4; ++k) {
+        QMATH_UNROLL4
+    for (int k = 0; k < 4; ++k) {
           const __m128i a = _mm_and_si128(ld(i + 16 * static_cast<std::size_t>(k)), m2);
           const __m128i e = _mm_and_si128(_mm_or_si128(a, _mm_srli_epi16(a, 6)), m16);
           f[k] = _mm_and_si128(_mm_or_si128(e, _mm_srli_epi32(e, 12)), m32);

@@ -13,6 +13,7 @@
 #include "qmath/metrics/kernels.hpp"
 #include "qmath/codebook/kernels.hpp"
 #include "qmath/gemm/kernels.hpp"
+#include "qmath/gemm/kernels_int4.hpp"
 
 namespace qmath::kernel::QMATH_TARGET_NS {
 
@@ -23,6 +24,7 @@ inline constexpr detail::unit_entry dispatch_unit_entries[] = {
     unit_entry_for<detail::metrics_kernels, metrics_provider>(),
     unit_entry_for<detail::codebook_kernels, codebook_provider>(),
     unit_entry_for<detail::gemm_kernels, gemm_provider>(),
+    unit_entry_for<detail::gemm_int4_kernels, gemm_int4_provider>(),
     // (modules: one entry per kernel family here)
     {nullptr, nullptr},
 };
