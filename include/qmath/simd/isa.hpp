@@ -225,8 +225,23 @@ inline isa current_cap() noexcept {
 
 }  // namespace detail
 
-/// The current cap (QMATH_MAX_ISA, or the last set_max_isa()).
-inline isa max_isa() noexcept { return detail::current_cap(); }
+/// The highest level of the architecture this code is compiled for.
+constexpr isa native_family_top() noexcept {
+#if defined(QMATH_ARCH_X86)
+  return isa::avx512vnni;
+#elif defined(QMATH_ARCH_AARCH64)
+  return isa::i8mm;
+#else
+  return isa::scalar;
+#endif
+}
+
+/// The current cap (QMATH_MAX_ISA, or the last set_max_isa()); without a cap,
+/// the highest level of this architecture.
+inline isa max_isa() noexcept {
+  const isa c = detail::current_cap();
+  return static_cast<int>(c) > static_cast<int>(native_family_top()) ? native_family_top() : c;
+}
 
 /// Cap dispatch at `cap`: kernels of higher levels are no longer chosen.
 /// Takes effect for every later call, in every thread. A cap from the other
