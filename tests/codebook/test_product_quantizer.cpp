@@ -268,3 +268,47 @@ TEST_CASE("pq: 12- and 16-bit codes from given codebooks (bit-stream layout)") {
     CHECK(dist[0] == doctest::Approx(1.0 + 4.0));
   }
 }
+
+TEST_CASE("pq: adc_scan_batch equals adc_scan per query, bit for bit, on every level") {
+  const std::size_t d = 32, n = 300;  // n not a multiple of the 64-code tile
+  const std::vector<float> x = cbtest::blobs(n, d, 20, 2.0, 1.0, 17);
+  for (std::size_t M : {8u, 4u}) {
+    for (unsigned nbits : {8u, 5u}) {
+      CAPTURE(M);
+      CAPTURE(nbits);
+      const qmath::product_quantizer pq = train_pq(x, d, M, nbits, 2);
+      std::vector<std::uint8_t> codes(n * pq.code_size());
+      REQUIRE(pq.encode(x, codes));
+      const std::size_t tsz = M * pq.ksub();
+      for (std::size_t nq : {1u, 3u, 8u, 11u}) {  // 11: one full block of 8 and a partial one
+        CAPTURE(nq);
+        std::vector<float> luts(nq * tsz), ref(nq * n);
+        const std::vector<float> qs = cbtest::gaussian(nq * d, 77 + nq);
+        for (std::size_t q = 0; q < nq; ++q) {
+          const std::span<float> lq = std::span<float>(luts).subspan(q * tsz, tsz);
+          REQUIRE(pq.distance_table(std::span<const float>(qs.data() + q * d, d), lq));
+          REQUIRE(pq.adc_scan(lq, codes, std::span<float>(ref).subspan(q * n, n)));
+        }
+        cbtest::each_level levels;
+        levels.run([&](qmath::isa l) {
+          CAPTURE(std::string(qmath::to_string(l)));
+          std::vector<float> out(nq * n, -1.0f);
+          REQUIRE(pq.adc_scan_batch(luts, codes, out));
+          CHECK(std::memcmp(out.data(), ref.data(), out.size() * 4) == 0);
+        });
+      }
+    }
+  }
+  const qmath::product_quantizer pq = train_pq(x, d, 8, 8, 1);
+  std::vector<std::uint8_t> codes(n * 8);
+  REQUIRE(pq.encode(x, codes));
+  std::vector<float> luts(2 * 8 * 256 + 1), out(2 * n);
+  CHECK(std::string(pq.adc_scan_batch(luts, codes, out).argument()) == "luts");
+  luts.resize(2 * 8 * 256);
+  CHECK(std::string(pq.adc_scan_batch(luts, std::span<const std::uint8_t>(codes.data(), 7), out).argument()) == "codes");
+  out.resize(2 * n - 1);
+  CHECK(std::string(pq.adc_scan_batch(luts, codes, out).argument()) == "out");
+  std::vector<float> none;
+  CHECK(pq.adc_scan_batch(none, codes, none));  // zero queries: nothing to do
+  CHECK(!qmath::product_quantizer().adc_scan_batch(luts, codes, out));
+}

