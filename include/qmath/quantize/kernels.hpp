@@ -90,6 +90,20 @@ struct quantize_kernels {
   void (*dq_vec_u8)(const std::uint8_t*, float*, std::size_t, const float*, const std::int32_t*, bool) noexcept;
   void (*dq_vec_i16)(const std::int16_t*, float*, std::size_t, const float*, const std::int32_t*, bool) noexcept;
   void (*dq_vec_u16)(const std::uint16_t*, float*, std::size_t, const float*, const std::int32_t*, bool) noexcept;
+  /// Groups of `group_size` consecutive elements, the first starting `offset`
+  /// elements into its group; group g uses scale[g], zero_point[g] of the quant_vec.
+  bool (*q_grp_i8)(const float*, std::int8_t*, std::size_t, std::size_t, std::size_t, const quant_vec&) noexcept;
+  bool (*q_grp_u8)(const float*, std::uint8_t*, std::size_t, std::size_t, std::size_t, const quant_vec&) noexcept;
+  bool (*q_grp_i16)(const float*, std::int16_t*, std::size_t, std::size_t, std::size_t, const quant_vec&) noexcept;
+  bool (*q_grp_u16)(const float*, std::uint16_t*, std::size_t, std::size_t, std::size_t, const quant_vec&) noexcept;
+  void (*dq_grp_i8)(const std::int8_t*, float*, std::size_t, std::size_t, std::size_t, const float*,
+                    const std::int32_t*, bool) noexcept;
+  void (*dq_grp_u8)(const std::uint8_t*, float*, std::size_t, std::size_t, std::size_t, const float*,
+                    const std::int32_t*, bool) noexcept;
+  void (*dq_grp_i16)(const std::int16_t*, float*, std::size_t, std::size_t, std::size_t, const float*,
+                     const std::int32_t*, bool) noexcept;
+  void (*dq_grp_u16)(const std::uint16_t*, float*, std::size_t, std::size_t, std::size_t, const float*,
+                     const std::int32_t*, bool) noexcept;
   bool (*fq_run)(const float*, float*, std::uint8_t*, std::size_t, const quant_run&) noexcept;
   bool (*fq_vec)(const float*, float*, std::uint8_t*, std::size_t, const quant_vec&) noexcept;
   std::uint8_t (*pack)(const std::uint8_t*, std::uint8_t*, std::size_t, int, std::uint8_t) noexcept;
@@ -668,7 +682,9 @@ QMATH_ALWAYS_INLINE typename O::F quant_step(typename O::F x, typename O::F s, t
 template <class O, std::size_t B, class OutT, class Full, class Part>
 QMATH_ALWAYS_INLINE void drive(std::size_t n, const OutT* out, bool stream, Full&& full, Part&& part) noexcept {
   std::size_t i = 0;
-  if (stream) {
+  // A misaligned short run would spend more on its head than streaming saves.
+  const bool aligned = (reinterpret_cast<std::uintptr_t>(out) & 63u) == 0;
+  if (stream && (aligned || n >= 16 * B)) {
     std::size_t h = ((64u - (reinterpret_cast<std::uintptr_t>(out) & 63u)) & 63u) / sizeof(OutT);
     h = h < n ? h : n;
     while (i < h) {
@@ -687,7 +703,7 @@ QMATH_ALWAYS_INLINE void drive(std::size_t n, const OutT* out, bool stream, Full
 /// Quantize a run sharing (scale, zp). Processes 4W elements per step; heads
 /// and tails go through a zero-padded stack buffer.
 template <isa L, class T, rounding R, division D>
-bool q_run_impl(const float* x, T* q, std::size_t n, const detail::quant_run& a) noexcept {
+QMATH_ALWAYS_INLINE bool q_run_impl(const float* x, T* q, std::size_t n, const detail::quant_run& a) noexcept {
   using O = ops<impl_level<L>()>;
   constexpr std::size_t B = 4 * O::W;
   const auto s = O::set1f(a.scale);
@@ -788,6 +804,22 @@ bool q_vec_impl(const float* x, T* q, std::size_t n, const detail::quant_vec& a)
     block(x + i, a.scale + i, a.zero_point + i, q + i, a.index0 + i, nt);
   };
   drive<O, B>(n, q, a.stream, full, part);
+  return nf;
+}
+
+/// Quantize consecutive groups (per-group granularity along the last axis).
+template <isa L, class T, rounding R, division D>
+bool q_grp_impl(const float* x, T* q, std::size_t n, std::size_t G, std::size_t off,
+                const detail::quant_vec& a) noexcept {
+  bool nf = false;
+  for (std::size_t j = 0, g = 0; j < n; ++g) {
+    const std::size_t len = G - off < n - j ? G - off : n - j;
+    const detail::quant_run r{a.scale[g], a.zero_point[g], a.qmin, a.qmax, a.mode, a.div, a.key, a.index0 + j,
+                              a.stream};
+    nf |= q_run_impl<L, T, R, D>(x + j, q + j, len, r);
+    j += len;
+    off = 0;
+  }
   return nf;
 }
 
@@ -933,7 +965,8 @@ bool fq_vec_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
 
 /// Dequantize a run: x = float(q - zp) * scale.
 template <isa L, class T>
-void dq_run_impl(const T* q, float* x, std::size_t n, float scale, std::int32_t zero_point, bool stream) noexcept {
+QMATH_ALWAYS_INLINE void dq_run_impl(const T* q, float* x, std::size_t n, float scale, std::int32_t zero_point,
+                                     bool stream) noexcept {
   using O = ops<impl_level<L>()>;
   constexpr std::size_t B = 4 * O::W;
   const auto s = O::set1f(scale);
@@ -954,6 +987,18 @@ void dq_run_impl(const T* q, float* x, std::size_t n, float scale, std::int32_t 
     std::memcpy(x + i, xb, r * sizeof(float));
   };
   drive<O, B>(n, x, stream, [&](std::size_t i, auto nt) { block(q + i, x + i, nt); }, part);
+}
+
+/// Dequantize consecutive groups.
+template <isa L, class T>
+void dq_grp_impl(const T* q, float* x, std::size_t n, std::size_t G, std::size_t off, const float* scale,
+                 const std::int32_t* zero_point, bool stream) noexcept {
+  for (std::size_t j = 0, g = 0; j < n; ++g) {
+    const std::size_t len = G - off < n - j ? G - off : n - j;
+    dq_run_impl<L, T>(q + j, x + j, len, scale[g], zero_point[g], stream);
+    j += len;
+    off = 0;
+  }
 }
 
 /// Dequantize with per-element (scale, zp).
@@ -1258,6 +1303,25 @@ bool q_vec(const float* x, T* q, std::size_t n, const detail::quant_vec& a) noex
   }
 }
 
+template <isa L, class T>
+bool q_grp(const float* x, T* q, std::size_t n, std::size_t G, std::size_t off, const detail::quant_vec& a) noexcept {
+  const bool ex = a.div == division::exact;
+  switch (a.mode) {
+    case rounding::half_away:
+      return ex ? q_grp_impl<L, T, rounding::half_away, division::exact>(x, q, n, G, off, a)
+                : q_grp_impl<L, T, rounding::half_away, division::reciprocal>(x, q, n, G, off, a);
+    case rounding::toward_zero:
+      return ex ? q_grp_impl<L, T, rounding::toward_zero, division::exact>(x, q, n, G, off, a)
+                : q_grp_impl<L, T, rounding::toward_zero, division::reciprocal>(x, q, n, G, off, a);
+    case rounding::stochastic:
+      return ex ? q_grp_impl<L, T, rounding::stochastic, division::exact>(x, q, n, G, off, a)
+                : q_grp_impl<L, T, rounding::stochastic, division::reciprocal>(x, q, n, G, off, a);
+    default:
+      return ex ? q_grp_impl<L, T, rounding::half_even, division::exact>(x, q, n, G, off, a)
+                : q_grp_impl<L, T, rounding::half_even, division::reciprocal>(x, q, n, G, off, a);
+  }
+}
+
 template <isa L>
 bool fq_run(const float* x, float* y, std::uint8_t* m, std::size_t n, const detail::quant_run& a) noexcept {
   const bool ex = a.div == division::exact;
@@ -1319,6 +1383,14 @@ inline constexpr detail::quantize_kernels quantize_table{
     &qk::dq_vec_impl<L, std::uint8_t>,
     &qk::dq_vec_impl<L, std::int16_t>,
     &qk::dq_vec_impl<L, std::uint16_t>,
+    &qk::q_grp<L, std::int8_t>,
+    &qk::q_grp<L, std::uint8_t>,
+    &qk::q_grp<L, std::int16_t>,
+    &qk::q_grp<L, std::uint16_t>,
+    &qk::dq_grp_impl<L, std::int8_t>,
+    &qk::dq_grp_impl<L, std::uint8_t>,
+    &qk::dq_grp_impl<L, std::int16_t>,
+    &qk::dq_grp_impl<L, std::uint16_t>,
     &qk::fq_run<L>,
     &qk::fq_vec<L>,
     &qk::pack_impl<L>,

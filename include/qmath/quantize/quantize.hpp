@@ -94,6 +94,22 @@ bool call_q_vec(const quantize_kernels* k, const float* x, T* q, std::size_t n, 
   else return k->q_vec_u16(x, q, n, a);
 }
 template <class T>
+bool call_q_grp(const quantize_kernels* k, const float* x, T* q, std::size_t n, std::size_t g, std::size_t off,
+                const quant_vec& a) noexcept {
+  if constexpr (std::is_same_v<T, std::int8_t>) return k->q_grp_i8(x, q, n, g, off, a);
+  else if constexpr (std::is_same_v<T, std::uint8_t>) return k->q_grp_u8(x, q, n, g, off, a);
+  else if constexpr (std::is_same_v<T, std::int16_t>) return k->q_grp_i16(x, q, n, g, off, a);
+  else return k->q_grp_u16(x, q, n, g, off, a);
+}
+template <class T>
+void call_dq_grp(const quantize_kernels* k, const T* q, float* x, std::size_t n, std::size_t g, std::size_t off,
+                 const float* s, const std::int32_t* zp, bool nt) noexcept {
+  if constexpr (std::is_same_v<T, std::int8_t>) k->dq_grp_i8(q, x, n, g, off, s, zp, nt);
+  else if constexpr (std::is_same_v<T, std::uint8_t>) k->dq_grp_u8(q, x, n, g, off, s, zp, nt);
+  else if constexpr (std::is_same_v<T, std::int16_t>) k->dq_grp_i16(q, x, n, g, off, s, zp, nt);
+  else k->dq_grp_u16(q, x, n, g, off, s, zp, nt);
+}
+template <class T>
 void call_dq_run(const quantize_kernels* k, const T* q, float* x, std::size_t n, float s, std::int32_t zp,
                  bool nt) noexcept {
   if constexpr (std::is_same_v<T, std::int8_t>) k->dq_run_i8(q, x, n, s, zp, nt);
@@ -111,10 +127,12 @@ void call_dq_vec(const quantize_kernels* k, const T* q, float* x, std::size_t n,
 }
 
 /// Calls run(i, len, entry) for pieces of [b, e) whose elements share qparams
-/// entry `entry`, and vec(i, len, offset) for pieces where element i + j uses
-/// entry offset + j.
-template <class Run, class Vec>
-void for_each_segment(const param_layout& pl, std::size_t b, std::size_t e, Run&& run, Vec&& vec) {
+/// entry `entry`, vec(i, len, offset) for pieces where element i + j uses
+/// entry offset + j, and grp(i, len, entry, offset) once for per-group
+/// granularity along the last axis (element i + j uses entry
+/// entry + (offset + j) / group_size: entries are consecutive there).
+template <class Run, class Vec, class Grp>
+void for_each_segment(const param_layout& pl, std::size_t b, std::size_t e, Run&& run, Vec&& vec, Grp&& grp) {
   if (b >= e) return;
   const std::size_t C = pl.layout.channels, inner = pl.layout.inner;
   const std::size_t G = pl.group_size, groups = pl.groups;
@@ -132,20 +150,8 @@ void for_each_segment(const param_layout& pl, std::size_t b, std::size_t e, Run&
       }
       return;
     }
-    std::size_t g = c / G, cg = c % G;
-    while (i < e) {
-      const std::size_t len = (G - cg) < (e - i) ? (G - cg) : (e - i);
-      run(i, len, o * groups + g);
-      i += len;
-      cg += len;
-      if (cg == G) {
-        cg = 0;
-        if (++g == groups) {
-          g = 0;
-          ++o;
-        }
-      }
-    }
+    (void)o;
+    grp(b, e - b, b / G, b % G);  // entry of element i is i / G when inner == 1
     return;
   }
   const std::size_t row = b / inner;
@@ -235,8 +241,12 @@ bool quantize_range(const quantize_kernels* k, const float* x, typename S::stora
     const quant_vec a{scale + off, zp + off, S::qmin, S::qmax, o.round, o.div, key, i, stream};
     nf |= call_q_vec(k, x + i, q + (i - q_base), len, a);
   };
+  auto grp = [&](std::size_t i, std::size_t len, std::size_t entry, std::size_t off) {
+    const quant_vec a{scale + entry, zp + entry, S::qmin, S::qmax, o.round, o.div, key, i, stream};
+    nf |= call_q_grp(k, x + i, q + (i - q_base), len, pl->group_size, off, a);
+  };
   if (pl == nullptr) run(b, e - b, 0);
-  else for_each_segment(*pl, b, e, run, vec);
+  else for_each_segment(*pl, b, e, run, vec, grp);
   if (stream) k->fence();
   return nf;
 }
@@ -275,8 +285,11 @@ void dequantize_range(const quantize_kernels* k, const T* q, std::size_t q_base,
   auto vec = [&](std::size_t i, std::size_t len, std::size_t off) {
     call_dq_vec(k, q + (i - q_base), x + i, len, scale + off, zp + off, nt);
   };
+  auto grp = [&](std::size_t i, std::size_t len, std::size_t entry, std::size_t off) {
+    call_dq_grp(k, q + (i - q_base), x + i, len, pl->group_size, off, scale + entry, zp + entry, nt);
+  };
   if (pl == nullptr) run(b, e - b, 0);
-  else for_each_segment(*pl, b, e, run, vec);
+  else for_each_segment(*pl, b, e, run, vec, grp);
   if (nt) k->fence();
 }
 
