@@ -42,6 +42,8 @@ void check_per_tensor(float scale, std::int32_t zp) {
         o.seed = 12345;
         for (std::size_t off = 0; off < 3; ++off) {
           for (std::size_t n = 1; n + off <= 100; n += (n < 40 ? 1 : 7)) {
+            // Non-temporal stores (aligned head, streamed body, tail) must give the same codes.
+            o.store = (n + off) % 2 ? store_hint::non_temporal : store_hint::temporal;
             std::vector<T> q(n + 1, T{0x5A});
             REQUIRE(quantize(std::span<const float>(base.data() + off, n), p, std::span<T>(q.data() + 1, n), o).ok());
             const std::uint32_t key = stochastic_key(o.seed);
@@ -90,7 +92,9 @@ TEST_CASE("kernels: dequantize and fake quant equal the scalar reference on ever
     CAPTURE(to_string(l));
     for (std::size_t n = 1; n < 100; ++n) {
       std::vector<float> out(n);
-      REQUIRE(dequantize(std::span<const std::int8_t>(codes.data() + 1, n), p, std::span<float>(out)).ok());
+      dequantize_options dopt;
+      dopt.store = n % 2 ? store_hint::non_temporal : store_hint::temporal;
+      REQUIRE(dequantize(std::span<const std::int8_t>(codes.data() + 1, n), p, std::span<float>(out), dopt).ok());
       for (std::size_t i = 0; i < n; ++i) REQUIRE(out[i] == dequantize_value(codes[i + 1], p.scale, p.zero_point));
       for (rounding m : all_modes) {
         for (division d : all_divs) {
@@ -171,11 +175,14 @@ void check_layout_kernels(const std::vector<std::size_t>& shape, std::size_t axi
         o.round = m;
         o.div = d;
         o.seed = 99;
+        o.store = d == division::exact ? store_hint::non_temporal : store_hint::temporal;
         std::vector<T> q(n);
         REQUIRE(quantize(std::span<const float>(x), shape, p, std::span<T>(q), o).ok());
         std::vector<float> y(n), fy(n);
         std::vector<std::uint8_t> mask(n);
-        REQUIRE(dequantize(std::span<const T>(q), shape, p, std::span<float>(y)).ok());
+        dequantize_options dopt;
+        dopt.store = o.store;
+        REQUIRE(dequantize(std::span<const T>(q), shape, p, std::span<float>(y), dopt).ok());
         REQUIRE(fake_quant(std::span<const float>(x), shape, p, std::span<float>(fy), std::span(mask), o).ok());
         const std::uint32_t key = stochastic_key(o.seed);
         for (std::size_t i = 0; i < n; ++i) {
@@ -227,8 +234,9 @@ TEST_CASE("kernels: stochastic indices crossing 2^32 match the scalar reference"
     for (std::uint64_t start : {(std::uint64_t{1} << 32) - 37, (std::uint64_t{1} << 32) - 1, std::uint64_t{5} << 32}) {
       std::vector<std::int8_t> q(200), qv(200);
       std::vector<float> y(200);
-      const detail::quant_run a{0.1f, 3, -128, 127, rounding::stochastic, division::exact, key, start};
-      const detail::quant_vec v{s.data(), z.data(), -128, 127, rounding::stochastic, division::exact, key, start};
+      const bool nt = (start & 1) != 0;  // exercise both store paths
+      const detail::quant_run a{0.1f, 3, -128, 127, rounding::stochastic, division::exact, key, start, nt};
+      const detail::quant_vec v{s.data(), z.data(), -128, 127, rounding::stochastic, division::exact, key, start, nt};
       (void)k->q_run_i8(x.data(), q.data(), 200, a);
       (void)k->q_vec_i8(x.data(), qv.data(), 200, v);
       (void)k->fq_run(x.data(), y.data(), nullptr, 200, a);

@@ -42,15 +42,23 @@ bool fake_quant_range(const quantize_kernels* k, const float* x, float* y, std::
   const std::uint32_t key = stochastic_key(o.seed);
   bool nf = false;
   auto run = [&](std::size_t i, std::size_t len, std::size_t entry) {
-    const quant_run a{scale[entry], zp[entry], S::qmin, S::qmax, o.round, o.div, key, i};
+    const quant_run a{scale[entry], zp[entry], S::qmin, S::qmax, o.round, o.div, key, i, false};
     nf |= k->fq_run(x + i, y + i, mask ? mask + i : nullptr, len, a);
   };
   auto vec = [&](std::size_t i, std::size_t len, std::size_t off) {
-    const quant_vec a{scale + off, zp + off, S::qmin, S::qmax, o.round, o.div, key, i};
+    const quant_vec a{scale + off, zp + off, S::qmin, S::qmax, o.round, o.div, key, i, false};
     nf |= k->fq_vec(x + i, y + i, mask ? mask + i : nullptr, len, a);
   };
+  auto grp = [&](std::size_t i, std::size_t len, std::size_t entry, std::size_t off) {
+    for (std::size_t j = 0, g = entry; j < len; ++g) {
+      const std::size_t m = pl->group_size - off < len - j ? pl->group_size - off : len - j;
+      run(i + j, m, g);
+      j += m;
+      off = 0;
+    }
+  };
   if (pl == nullptr) run(b, e - b, 0);
-  else for_each_segment(*pl, b, e, run, vec);
+  else for_each_segment(*pl, b, e, run, vec, grp);
   return nf;
 }
 

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <cstdint>
 
 #include "qmath/core/rounding.hpp"
 #include "qmath/simd/arch/x86.hpp"
@@ -51,6 +52,7 @@ struct quant_run {
   division div;
   std::uint32_t key;     ///< stochastic_key(seed)
   std::uint64_t index0;  ///< flat index of the first element (stochastic rounding)
+  bool stream;           ///< non-temporal stores for the output
 };
 
 /// Parameters of a run where element i uses scale[i], zero_point[i].
@@ -63,6 +65,7 @@ struct quant_vec {
   division div;
   std::uint32_t key;
   std::uint64_t index0;
+  bool stream;
 };
 
 /// The kernel family. `q_*` return true when the input held NaN or +-Inf
@@ -79,18 +82,34 @@ struct quantize_kernels {
   bool (*q_vec_u8)(const float*, std::uint8_t*, std::size_t, const quant_vec&) noexcept;
   bool (*q_vec_i16)(const float*, std::int16_t*, std::size_t, const quant_vec&) noexcept;
   bool (*q_vec_u16)(const float*, std::uint16_t*, std::size_t, const quant_vec&) noexcept;
-  void (*dq_run_i8)(const std::int8_t*, float*, std::size_t, float, std::int32_t) noexcept;
-  void (*dq_run_u8)(const std::uint8_t*, float*, std::size_t, float, std::int32_t) noexcept;
-  void (*dq_run_i16)(const std::int16_t*, float*, std::size_t, float, std::int32_t) noexcept;
-  void (*dq_run_u16)(const std::uint16_t*, float*, std::size_t, float, std::int32_t) noexcept;
-  void (*dq_vec_i8)(const std::int8_t*, float*, std::size_t, const float*, const std::int32_t*) noexcept;
-  void (*dq_vec_u8)(const std::uint8_t*, float*, std::size_t, const float*, const std::int32_t*) noexcept;
-  void (*dq_vec_i16)(const std::int16_t*, float*, std::size_t, const float*, const std::int32_t*) noexcept;
-  void (*dq_vec_u16)(const std::uint16_t*, float*, std::size_t, const float*, const std::int32_t*) noexcept;
+  void (*dq_run_i8)(const std::int8_t*, float*, std::size_t, float, std::int32_t, bool) noexcept;
+  void (*dq_run_u8)(const std::uint8_t*, float*, std::size_t, float, std::int32_t, bool) noexcept;
+  void (*dq_run_i16)(const std::int16_t*, float*, std::size_t, float, std::int32_t, bool) noexcept;
+  void (*dq_run_u16)(const std::uint16_t*, float*, std::size_t, float, std::int32_t, bool) noexcept;
+  void (*dq_vec_i8)(const std::int8_t*, float*, std::size_t, const float*, const std::int32_t*, bool) noexcept;
+  void (*dq_vec_u8)(const std::uint8_t*, float*, std::size_t, const float*, const std::int32_t*, bool) noexcept;
+  void (*dq_vec_i16)(const std::int16_t*, float*, std::size_t, const float*, const std::int32_t*, bool) noexcept;
+  void (*dq_vec_u16)(const std::uint16_t*, float*, std::size_t, const float*, const std::int32_t*, bool) noexcept;
+  /// Groups of `group_size` consecutive elements, the first starting `offset`
+  /// elements into its group; group g uses scale[g], zero_point[g] of the quant_vec.
+  bool (*q_grp_i8)(const float*, std::int8_t*, std::size_t, std::size_t, std::size_t, const quant_vec&) noexcept;
+  bool (*q_grp_u8)(const float*, std::uint8_t*, std::size_t, std::size_t, std::size_t, const quant_vec&) noexcept;
+  bool (*q_grp_i16)(const float*, std::int16_t*, std::size_t, std::size_t, std::size_t, const quant_vec&) noexcept;
+  bool (*q_grp_u16)(const float*, std::uint16_t*, std::size_t, std::size_t, std::size_t, const quant_vec&) noexcept;
+  void (*dq_grp_i8)(const std::int8_t*, float*, std::size_t, std::size_t, std::size_t, const float*,
+                    const std::int32_t*, bool) noexcept;
+  void (*dq_grp_u8)(const std::uint8_t*, float*, std::size_t, std::size_t, std::size_t, const float*,
+                    const std::int32_t*, bool) noexcept;
+  void (*dq_grp_i16)(const std::int16_t*, float*, std::size_t, std::size_t, std::size_t, const float*,
+                     const std::int32_t*, bool) noexcept;
+  void (*dq_grp_u16)(const std::uint16_t*, float*, std::size_t, std::size_t, std::size_t, const float*,
+                     const std::int32_t*, bool) noexcept;
   bool (*fq_run)(const float*, float*, std::uint8_t*, std::size_t, const quant_run&) noexcept;
   bool (*fq_vec)(const float*, float*, std::uint8_t*, std::size_t, const quant_vec&) noexcept;
   std::uint8_t (*pack)(const std::uint8_t*, std::uint8_t*, std::size_t, int, std::uint8_t) noexcept;
   void (*unpack)(const std::uint8_t*, std::uint8_t*, std::size_t, int, std::uint8_t) noexcept;
+  /// Orders non-temporal stores (sfence on x86); call once after streaming runs.
+  void (*fence)() noexcept;
 };
 
 }  // namespace qmath::detail
@@ -184,7 +203,9 @@ struct ops<isa::scalar> {
   static I load_codes(const T* p) noexcept {
     return static_cast<std::int32_t>(*p);
   }
-  template <class T>
+  static void streamf(float* p, F v) noexcept { *p = v; }
+  static void sfence() noexcept {}
+  template <class T, bool NT = false>
   static void store_codes4(T* p, I a, I b, I c, I d) noexcept {
     p[0] = static_cast<T>(a);
     p[1] = static_cast<T>(b);
@@ -295,22 +316,29 @@ struct ops_sse {
       else return _mm_unpacklo_epi16(v, _mm_setzero_si128());
     }
   }
-  template <class T>
+  static void streamf(float* p, F v) noexcept { _mm_stream_ps(p, v); }
+  static void sfence() noexcept { _mm_sfence(); }
+  template <bool NT>
+  static void st128(void* p, __m128i v) noexcept {
+    if constexpr (NT) _mm_stream_si128(static_cast<__m128i*>(p), v);
+    else _mm_storeu_si128(static_cast<__m128i*>(p), v);
+  }
+  template <class T, bool NT = false>
   static void store_codes4(T* p, I a, I b, I c, I d) noexcept {
     if constexpr (sizeof(T) == 1) {
       const __m128i ab = _mm_packs_epi32(a, b), cd = _mm_packs_epi32(c, d);
       const __m128i r = std::is_signed_v<T> ? _mm_packs_epi16(ab, cd) : _mm_packus_epi16(ab, cd);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p), r);
+      st128<NT>(p, r);
     } else if constexpr (std::is_signed_v<T>) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm_packs_epi32(a, b));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + 8), _mm_packs_epi32(c, d));
+      st128<NT>(p, _mm_packs_epi32(a, b));
+      st128<NT>(p + 8, _mm_packs_epi32(c, d));
     } else {
       // [0, 65535] -> subtract 2^15, signed pack, flip the top bit back.
       const __m128i k = _mm_set1_epi32(32768), f = _mm_set1_epi16(static_cast<short>(0x8000));
       const __m128i ab = _mm_xor_si128(_mm_packs_epi32(_mm_sub_epi32(a, k), _mm_sub_epi32(b, k)), f);
       const __m128i cd = _mm_xor_si128(_mm_packs_epi32(_mm_sub_epi32(c, k), _mm_sub_epi32(d, k)), f);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p), ab);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + 8), cd);
+      st128<NT>(p, ab);
+      st128<NT>(p + 8, cd);
     }
   }
 };
@@ -384,13 +412,19 @@ struct ops<isa::avx2> {
       else return _mm256_cvtepu16_epi32(v);
     }
   }
-  template <class T>
+  static void streamf(float* p, F v) noexcept { _mm256_stream_ps(p, v); }
+  static void sfence() noexcept { _mm_sfence(); }
+  template <bool NT>
+  static void st256(void* p, __m256i v) noexcept {
+    if constexpr (NT) _mm256_stream_si256(static_cast<__m256i*>(p), v);
+    else _mm256_storeu_si256(static_cast<__m256i*>(p), v);
+  }
+  template <class T, bool NT = false>
   static void store_codes4(T* p, I a, I b, I c, I d) noexcept {
     if constexpr (sizeof(T) == 1) {
       const __m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
       const __m256i r = std::is_signed_v<T> ? _mm256_packs_epi16(ab, cd) : _mm256_packus_epi16(ab, cd);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
-                          _mm256_permutevar8x32_epi32(r, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+      st256<NT>(p, _mm256_permutevar8x32_epi32(r, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
     } else {
       __m256i ab, cd;
       if constexpr (std::is_signed_v<T>) {
@@ -400,8 +434,8 @@ struct ops<isa::avx2> {
         ab = _mm256_packus_epi32(a, b);
         cd = _mm256_packus_epi32(c, d);
       }
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm256_permute4x64_epi64(ab, 0xD8));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + 16), _mm256_permute4x64_epi64(cd, 0xD8));
+      st256<NT>(p, _mm256_permute4x64_epi64(ab, 0xD8));
+      st256<NT>(p + 16, _mm256_permute4x64_epi64(cd, 0xD8));
     }
   }
 };
@@ -470,19 +504,28 @@ struct ops<isa::avx512> {
       else return _mm512_cvtepu16_epi32(v);
     }
   }
-  template <class T>
+  static void streamf(float* p, F v) noexcept { _mm512_stream_ps(p, v); }
+  static void sfence() noexcept { _mm_sfence(); }
+  template <class T, bool NT = false>
   static void store_codes4(T* p, I a, I b, I c, I d) noexcept {
     // Values are in range: truncating narrows are exact for signed and unsigned.
     if constexpr (sizeof(T) == 1) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_cvtepi32_epi8(a));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + 16), _mm512_cvtepi32_epi8(b));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + 32), _mm512_cvtepi32_epi8(c));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + 48), _mm512_cvtepi32_epi8(d));
+      const __m512i r = _mm512_inserti64x4(
+          _mm512_castsi256_si512(_mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(a)),
+                                                         _mm512_cvtepi32_epi8(b), 1)),
+          _mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(c)), _mm512_cvtepi32_epi8(d), 1), 1);
+      if constexpr (NT) _mm512_stream_si512(reinterpret_cast<__m512i*>(p), r);
+      else _mm512_storeu_si512(p, r);
     } else {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(a));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + 16), _mm512_cvtepi32_epi16(b));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + 32), _mm512_cvtepi32_epi16(c));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + 48), _mm512_cvtepi32_epi16(d));
+      const __m512i ab = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(a)), _mm512_cvtepi32_epi16(b), 1);
+      const __m512i cd = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(c)), _mm512_cvtepi32_epi16(d), 1);
+      if constexpr (NT) {
+        _mm512_stream_si512(reinterpret_cast<__m512i*>(p), ab);
+        _mm512_stream_si512(reinterpret_cast<__m512i*>(p + 32), cd);
+      } else {
+        _mm512_storeu_si512(p, ab);
+        _mm512_storeu_si512(p + 32, cd);
+      }
     }
   }
 };
@@ -561,9 +604,12 @@ struct ops<isa::neon> {
       else return vreinterpretq_s32_u32(vmovl_u16(vld1_u16(reinterpret_cast<const std::uint16_t*>(p))));
     }
   }
-  template <class T>
+  static void streamf(float* p, F v) noexcept { vst1q_f32(p, v); }
+  static void sfence() noexcept {}
+  template <class T, bool NT = false>
   static void store_codes4(T* p, I a, I b, I c, I d) noexcept {
-    // Values are in range: truncating narrows are exact.
+    // Values are in range: truncating narrows are exact. (No non-temporal
+    // store hint on NEON: NT stores are regular stores.)
     const int16x8_t ab = vcombine_s16(vmovn_s32(a), vmovn_s32(b));
     const int16x8_t cd = vcombine_s16(vmovn_s32(c), vmovn_s32(d));
     if constexpr (sizeof(T) == 1) {
@@ -614,19 +660,50 @@ QMATH_ALWAYS_INLINE typename O::F round_mode(typename O::F t, typename O::I idx,
 
 /// Shared per-vector quantize step: returns the rounded offset r (float,
 /// integral, in [lo, hi]).
+/// Non-finite inputs are rare: a vector holding one takes a branch that sets
+/// `any_nf` and maps NaN to 0 (Inf saturates in the clamp).
 template <class O, rounding R, division D>
 QMATH_ALWAYS_INLINE typename O::F quant_step(typename O::F x, typename O::F s, typename O::F inv, typename O::F lo,
-                                             typename O::F hi, typename O::I idx, std::uint32_t bk) noexcept {
+                                             typename O::F hi, typename O::I idx, std::uint32_t bk,
+                                             bool& any_nf) noexcept {
+  const auto m = O::nf_acc(O::nf_zero(), x);
   auto t = D == division::exact ? O::div(x, s) : O::mul(x, inv);
-  t = O::nan_to_zero(t);
+  if (QMATH_UNLIKELY(O::nf_any(m))) {
+    any_nf = true;
+    t = O::nan_to_zero(t);
+  }
   t = O::minf(O::maxf(t, lo), hi);
   return round_mode<O, R>(t, idx, bk);
 }
 
-/// Quantize a run sharing (scale, zp). Processes 4W elements per step; the
-/// tail goes through a zero-padded stack buffer.
+/// Runs a kernel over n elements in blocks of B: full(i, stream_tag) for
+/// whole blocks, part(i, r) for r <= B elements (the tail and, when
+/// streaming, the head that aligns the output to 64 bytes).
+template <class O, std::size_t B, class OutT, class Full, class Part>
+QMATH_ALWAYS_INLINE void drive(std::size_t n, const OutT* out, bool stream, Full&& full, Part&& part) noexcept {
+  std::size_t i = 0;
+  // A misaligned short run would spend more on its head than streaming saves.
+  const bool aligned = (reinterpret_cast<std::uintptr_t>(out) & 63u) == 0;
+  if (stream && (aligned || n >= 16 * B)) {
+    std::size_t h = ((64u - (reinterpret_cast<std::uintptr_t>(out) & 63u)) & 63u) / sizeof(OutT);
+    h = h < n ? h : n;
+    while (i < h) {
+      const std::size_t r = h - i < B ? h - i : B;
+      part(i, r);
+      i += r;
+    }
+    for (; i + B <= n; i += B) full(i, std::true_type{});
+    // (The caller issues one store fence after all its runs: quantize_kernels::fence.)
+  } else {
+    for (; i + B <= n; i += B) full(i, std::false_type{});
+  }
+  if (i < n) part(i, n - i);
+}
+
+/// Quantize a run sharing (scale, zp). Processes 4W elements per step; heads
+/// and tails go through a zero-padded stack buffer.
 template <isa L, class T, rounding R, division D>
-bool q_run_impl(const float* x, T* q, std::size_t n, const detail::quant_run& a) noexcept {
+QMATH_ALWAYS_INLINE bool q_run_impl(const float* x, T* q, std::size_t n, const detail::quant_run& a) noexcept {
   using O = ops<impl_level<L>()>;
   constexpr std::size_t B = 4 * O::W;
   const auto s = O::set1f(a.scale);
@@ -635,58 +712,46 @@ bool q_run_impl(const float* x, T* q, std::size_t n, const detail::quant_run& a)
   const auto hi = O::set1f(static_cast<float>(a.qmax - a.zero_point));
   const auto zp = O::set1i(a.zero_point);
   const auto iota = O::iota();
-  auto nf = O::nf_zero();
-  std::size_t i = 0;
-  auto block = [&](const float* xp, T* qp, std::uint64_t index) {
+  bool nf = false;
+  auto block = [&](const float* xp, T* qp, std::uint64_t index, auto nt) {
     const std::uint32_t bk = R == rounding::stochastic ? block_key(a.key, index) : 0u;
     const auto i0 = O::addi(O::set1i(static_cast<std::int32_t>(static_cast<std::uint32_t>(index))), iota);
     typename O::I v[4];
     QMATH_UNROLL4
     for (int k = 0; k < 4; ++k) {
       const auto xv = O::loadf(xp + k * O::W);
-      nf = O::nf_acc(nf, xv);
       const auto idx = O::addi(i0, O::set1i(static_cast<std::int32_t>(k * O::W)));
-      v[k] = O::addi(O::cvtt(quant_step<O, R, D>(xv, s, inv, lo, hi, idx, bk)), zp);
+      v[k] = O::addi(O::cvtt(quant_step<O, R, D>(xv, s, inv, lo, hi, idx, bk, nf)), zp);
     }
-    O::template store_codes4<T>(qp, v[0], v[1], v[2], v[3]);
+    O::template store_codes4<T, decltype(nt)::value>(qp, v[0], v[1], v[2], v[3]);
   };
-  for (; i + B <= n; i += B) {
-    if constexpr (R == rounding::stochastic) {
-      // A block whose indices cross a 2^32 boundary changes block key: do it element-wise.
-      const std::uint64_t first = a.index0 + i, last = first + B - 1;
-      if ((first >> 32) != (last >> 32)) {
-        for (std::size_t j = 0; j < B; ++j) {
-          float xb[B] = {};
-          T qb[B];
-          xb[0] = x[i + j];
-          block(xb, qb, first + j);
-          q[i + j] = qb[0];
-        }
-        continue;
-      }
-    }
-    block(x + i, q + i, a.index0 + i);
-  }
-  if (i < n) {
-    const std::size_t r = n - i;
+  auto part = [&](std::size_t i, std::size_t r) {
     const std::uint64_t first = a.index0 + i;
     if (R == rounding::stochastic && (first >> 32) != ((first + r - 1) >> 32)) {
-      for (std::size_t j = 0; j < r; ++j) {
+      for (std::size_t j = 0; j < r; ++j) {  // block key changes inside: element by element
         float xb[B] = {};
         T qb[B];
         xb[0] = x[i + j];
-        block(xb, qb, first + j);
+        block(xb, qb, first + j, std::false_type{});
         q[i + j] = qb[0];
       }
     } else {
       float xb[B] = {};
       T qb[B];
       std::memcpy(xb, x + i, r * sizeof(float));
-      block(xb, qb, first);
+      block(xb, qb, first, std::false_type{});
       std::memcpy(q + i, qb, r * sizeof(T));
     }
-  }
-  return O::nf_any(nf);
+  };
+  auto full = [&](std::size_t i, auto nt) {
+    if constexpr (R == rounding::stochastic) {
+      const std::uint64_t first = a.index0 + i;
+      if ((first >> 32) != ((first + B - 1) >> 32)) return part(i, B);
+    }
+    block(x + i, q + i, a.index0 + i, nt);
+  };
+  drive<O, B>(n, q, a.stream, full, part);
+  return nf;
 }
 
 /// Quantize with per-element (scale, zp).
@@ -697,67 +762,65 @@ bool q_vec_impl(const float* x, T* q, std::size_t n, const detail::quant_vec& a)
   const auto qmin = O::set1i(a.qmin), qmax = O::set1i(a.qmax);
   const auto one = O::set1f(1.0f);
   const auto iota = O::iota();
-  auto nf = O::nf_zero();
-  auto block = [&](const float* xp, const float* sp, const std::int32_t* zpp, T* qp,
-                   std::uint64_t index) {
+  const std::int32_t pad_zp = a.qmin < 0 ? 0 : a.qmin;
+  bool nf = false;
+  auto block = [&](const float* xp, const float* sp, const std::int32_t* zpp, T* qp, std::uint64_t index, auto nt) {
     const std::uint32_t bk = R == rounding::stochastic ? block_key(a.key, index) : 0u;
     const auto i0 = O::addi(O::set1i(static_cast<std::int32_t>(static_cast<std::uint32_t>(index))), iota);
     typename O::I v[4];
     QMATH_UNROLL4
     for (int k = 0; k < 4; ++k) {
       const auto xv = O::loadf(xp + k * O::W);
-      nf = O::nf_acc(nf, xv);
       const auto s = O::loadf(sp + k * O::W);
       const auto zp = O::loadi(zpp + k * O::W);
       const auto inv = D == division::reciprocal ? O::div(one, s) : s;
       const auto lo = O::cvt(O::subi(qmin, zp)), hi = O::cvt(O::subi(qmax, zp));
       const auto idx = O::addi(i0, O::set1i(static_cast<std::int32_t>(k * O::W)));
-      v[k] = O::addi(O::cvtt(quant_step<O, R, D>(xv, s, inv, lo, hi, idx, bk)), zp);
+      v[k] = O::addi(O::cvtt(quant_step<O, R, D>(xv, s, inv, lo, hi, idx, bk, nf)), zp);
     }
-    O::template store_codes4<T>(qp, v[0], v[1], v[2], v[3]);
+    O::template store_codes4<T, decltype(nt)::value>(qp, v[0], v[1], v[2], v[3]);
   };
-  std::size_t i = 0;
-  auto scalar_path = [&](std::size_t from, std::size_t count) {
-    for (std::size_t j = 0; j < count; ++j) {
+  auto part = [&](std::size_t i, std::size_t r) {
+    const std::uint64_t first = a.index0 + i;
+    const bool split = R == rounding::stochastic && (first >> 32) != ((first + r - 1) >> 32);
+    for (std::size_t j0 = 0; j0 < r; j0 += split ? 1 : r) {
+      const std::size_t m = split ? 1 : r;
       float xb[B] = {}, sb[B];
       std::int32_t zb[B];
       T qb[B];
-      for (std::size_t k = 0; k < B; ++k) sb[k] = 1.0f, zb[k] = a.qmin < 0 ? 0 : a.qmin;
-      xb[0] = x[from + j];
-      sb[0] = a.scale[from + j];
-      zb[0] = a.zero_point[from + j];
-      block(xb, sb, zb, qb, a.index0 + from + j);
-      q[from + j] = qb[0];
+      for (std::size_t k = 0; k < B; ++k) sb[k] = 1.0f, zb[k] = pad_zp;
+      std::memcpy(xb, x + i + j0, m * sizeof(float));
+      std::memcpy(sb, a.scale + i + j0, m * sizeof(float));
+      std::memcpy(zb, a.zero_point + i + j0, m * sizeof(std::int32_t));
+      block(xb, sb, zb, qb, first + j0, std::false_type{});
+      std::memcpy(q + i + j0, qb, m * sizeof(T));
     }
   };
-  for (; i + B <= n; i += B) {
+  auto full = [&](std::size_t i, auto nt) {
     if constexpr (R == rounding::stochastic) {
       const std::uint64_t first = a.index0 + i;
-      if ((first >> 32) != ((first + B - 1) >> 32)) {
-        scalar_path(i, B);
-        continue;
-      }
+      if ((first >> 32) != ((first + B - 1) >> 32)) return part(i, B);
     }
-    block(x + i, a.scale + i, a.zero_point + i, q + i, a.index0 + i);
+    block(x + i, a.scale + i, a.zero_point + i, q + i, a.index0 + i, nt);
+  };
+  drive<O, B>(n, q, a.stream, full, part);
+  return nf;
+}
+
+/// Quantize consecutive groups (per-group granularity along the last axis).
+template <isa L, class T, rounding R, division D>
+bool q_grp_impl(const float* x, T* q, std::size_t n, std::size_t G, std::size_t off,
+                const detail::quant_vec& a) noexcept {
+  bool nf = false;
+  for (std::size_t j = 0, g = 0; j < n; ++g) {
+    const std::size_t len = G - off < n - j ? G - off : n - j;
+    const detail::quant_run r{a.scale[g], a.zero_point[g], a.qmin, a.qmax, a.mode, a.div, a.key, a.index0 + j,
+                              a.stream};
+    nf |= q_run_impl<L, T, R, D>(x + j, q + j, len, r);
+    j += len;
+    off = 0;
   }
-  if (i < n) {
-    const std::size_t r = n - i;
-    const std::uint64_t first = a.index0 + i;
-    if (R == rounding::stochastic && (first >> 32) != ((first + r - 1) >> 32)) {
-      scalar_path(i, r);
-    } else {
-      float xb[B] = {}, sb[B];
-      std::int32_t zb[B];
-      T qb[B];
-      for (std::size_t k = 0; k < B; ++k) sb[k] = 1.0f, zb[k] = a.qmin < 0 ? 0 : a.qmin;
-      std::memcpy(xb, x + i, r * sizeof(float));
-      std::memcpy(sb, a.scale + i, r * sizeof(float));
-      std::memcpy(zb, a.zero_point + i, r * sizeof(std::int32_t));
-      block(xb, sb, zb, qb, first);
-      std::memcpy(q + i, qb, r * sizeof(T));
-    }
-  }
-  return O::nf_any(nf);
+  return nf;
 }
 
 /// Fake quant of a run (y = (clamp(round(t)) ) * scale, mask = unclamped code in range).
@@ -771,7 +834,7 @@ bool fq_run_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
   const auto lo = O::set1f(lof), hi = O::set1f(hif);
   const auto lo1 = O::set1f(lof - 1.0f), hi1 = O::set1f(hif + 1.0f);
   const auto iota = O::iota();
-  auto nf = O::nf_zero();
+  bool nf = false;
   auto block = [&](const float* xp, float* yp, std::uint8_t* mp, std::uint64_t index) {
     const std::uint32_t bk = R == rounding::stochastic ? block_key(a.key, index) : 0u;
     const auto i0 = O::addi(O::set1i(static_cast<std::int32_t>(static_cast<std::uint32_t>(index))), iota);
@@ -779,9 +842,8 @@ bool fq_run_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
     QMATH_UNROLL4
     for (int k = 0; k < 4; ++k) {
       const auto xv = O::loadf(xp + k * O::W);
-      nf = O::nf_acc(nf, xv);
       const auto idx = O::addi(i0, O::set1i(static_cast<std::int32_t>(k * O::W)));
-      auto r = quant_step<O, R, D>(xv, s, inv, lo1, hi1, idx, bk);
+      auto r = quant_step<O, R, D>(xv, s, inv, lo1, hi1, idx, bk, nf);
       m[k] = O::mask01(O::and_m(O::cmp_ge(r, lo), O::cmp_le(r, hi)));
       r = O::minf(O::maxf(r, lo), hi);
       O::storef(yp + k * O::W, O::mul(r, s));
@@ -823,7 +885,7 @@ bool fq_run_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
       if (mask) std::memcpy(mask + i, mb, r);
     }
   }
-  return O::nf_any(nf);
+  return nf;
 }
 
 /// Fake quant with per-element (scale, zp).
@@ -834,7 +896,7 @@ bool fq_vec_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
   const auto qmin = O::set1i(a.qmin), qmax = O::set1i(a.qmax);
   const auto one = O::set1f(1.0f);
   const auto iota = O::iota();
-  auto nf = O::nf_zero();
+  bool nf = false;
   auto block = [&](const float* xp, const float* sp, const std::int32_t* zpp, float* yp, std::uint8_t* mp,
                    std::uint64_t index) {
     const std::uint32_t bk = R == rounding::stochastic ? block_key(a.key, index) : 0u;
@@ -843,13 +905,12 @@ bool fq_vec_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
     QMATH_UNROLL4
     for (int k = 0; k < 4; ++k) {
       const auto xv = O::loadf(xp + k * O::W);
-      nf = O::nf_acc(nf, xv);
       const auto s = O::loadf(sp + k * O::W);
       const auto zp = O::loadi(zpp + k * O::W);
       const auto inv = D == division::reciprocal ? O::div(one, s) : s;
       const auto lo = O::cvt(O::subi(qmin, zp)), hi = O::cvt(O::subi(qmax, zp));
       const auto idx = O::addi(i0, O::set1i(static_cast<std::int32_t>(k * O::W)));
-      auto r = quant_step<O, R, D>(xv, s, inv, O::sub(lo, one), O::add(hi, one), idx, bk);
+      auto r = quant_step<O, R, D>(xv, s, inv, O::sub(lo, one), O::add(hi, one), idx, bk, nf);
       m[k] = O::mask01(O::and_m(O::cmp_ge(r, lo), O::cmp_le(r, hi)));
       r = O::minf(O::maxf(r, lo), hi);
       O::storef(yp + k * O::W, O::mul(r, s));
@@ -899,58 +960,74 @@ bool fq_vec_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
       if (mask) std::memcpy(mask + i, mb, r);
     }
   }
-  return O::nf_any(nf);
+  return nf;
 }
 
 /// Dequantize a run: x = float(q - zp) * scale.
 template <isa L, class T>
-void dq_run_impl(const T* q, float* x, std::size_t n, float scale, std::int32_t zero_point) noexcept {
+QMATH_ALWAYS_INLINE void dq_run_impl(const T* q, float* x, std::size_t n, float scale, std::int32_t zero_point,
+                                     bool stream) noexcept {
   using O = ops<impl_level<L>()>;
   constexpr std::size_t B = 4 * O::W;
   const auto s = O::set1f(scale);
   const auto zp = O::set1i(zero_point);
-  auto block = [&](const T* qp, float* xp) {
+  auto block = [&](const T* qp, float* xp, auto nt) {
     QMATH_UNROLL4
     for (int k = 0; k < 4; ++k) {
-      O::storef(xp + k * O::W, O::mul(O::cvt(O::subi(O::template load_codes<T>(qp + k * O::W), zp)), s));
+      const auto v = O::mul(O::cvt(O::subi(O::template load_codes<T>(qp + k * O::W), zp)), s);
+      if constexpr (decltype(nt)::value) O::streamf(xp + k * O::W, v);
+      else O::storef(xp + k * O::W, v);
     }
   };
-  std::size_t i = 0;
-  for (; i + B <= n; i += B) block(q + i, x + i);
-  if (i < n) {
+  auto part = [&](std::size_t i, std::size_t r) {
     T qb[B] = {};
     float xb[B];
-    std::memcpy(qb, q + i, (n - i) * sizeof(T));
-    block(qb, xb);
-    std::memcpy(x + i, xb, (n - i) * sizeof(float));
+    std::memcpy(qb, q + i, r * sizeof(T));
+    block(qb, xb, std::false_type{});
+    std::memcpy(x + i, xb, r * sizeof(float));
+  };
+  drive<O, B>(n, x, stream, [&](std::size_t i, auto nt) { block(q + i, x + i, nt); }, part);
+}
+
+/// Dequantize consecutive groups.
+template <isa L, class T>
+void dq_grp_impl(const T* q, float* x, std::size_t n, std::size_t G, std::size_t off, const float* scale,
+                 const std::int32_t* zero_point, bool stream) noexcept {
+  for (std::size_t j = 0, g = 0; j < n; ++g) {
+    const std::size_t len = G - off < n - j ? G - off : n - j;
+    dq_run_impl<L, T>(q + j, x + j, len, scale[g], zero_point[g], stream);
+    j += len;
+    off = 0;
   }
 }
 
 /// Dequantize with per-element (scale, zp).
 template <isa L, class T>
-void dq_vec_impl(const T* q, float* x, std::size_t n, const float* scale, const std::int32_t* zero_point) noexcept {
+void dq_vec_impl(const T* q, float* x, std::size_t n, const float* scale, const std::int32_t* zero_point,
+                 bool stream) noexcept {
   using O = ops<impl_level<L>()>;
   constexpr std::size_t B = 4 * O::W;
-  auto block = [&](const T* qp, const float* sp, const std::int32_t* zpp, float* xp) {
+  auto block = [&](const T* qp, const float* sp, const std::int32_t* zpp, float* xp, auto nt) {
     QMATH_UNROLL4
     for (int k = 0; k < 4; ++k) {
-      const auto v = O::subi(O::template load_codes<T>(qp + k * O::W), O::loadi(zpp + k * O::W));
-      O::storef(xp + k * O::W, O::mul(O::cvt(v), O::loadf(sp + k * O::W)));
+      const auto d = O::subi(O::template load_codes<T>(qp + k * O::W), O::loadi(zpp + k * O::W));
+      const auto v = O::mul(O::cvt(d), O::loadf(sp + k * O::W));
+      if constexpr (decltype(nt)::value) O::streamf(xp + k * O::W, v);
+      else O::storef(xp + k * O::W, v);
     }
   };
-  std::size_t i = 0;
-  for (; i + B <= n; i += B) block(q + i, scale + i, zero_point + i, x + i);
-  if (i < n) {
-    const std::size_t r = n - i;
+  auto part = [&](std::size_t i, std::size_t r) {
     T qb[B] = {};
     float sb[B] = {}, xb[B];
     std::int32_t zb[B] = {};
     std::memcpy(qb, q + i, r * sizeof(T));
     std::memcpy(sb, scale + i, r * sizeof(float));
     std::memcpy(zb, zero_point + i, r * sizeof(std::int32_t));
-    block(qb, sb, zb, xb);
+    block(qb, sb, zb, xb, std::false_type{});
     std::memcpy(x + i, xb, r * sizeof(float));
-  }
+  };
+  drive<O, B>(n, x, stream,
+              [&](std::size_t i, auto nt) { block(q + i, scale + i, zero_point + i, x + i, nt); }, part);
 }
 
 // ---------------------------------------------------------------------------
@@ -1183,6 +1260,11 @@ void unpack_impl(const std::uint8_t* in, std::uint8_t* c, std::size_t n, int bit
 // Mode dispatch (outside the loops) and the table
 // ---------------------------------------------------------------------------
 
+template <isa L>
+void fence_impl() noexcept {
+  ops<impl_level<L>()>::sfence();
+}
+
 template <isa L, class T>
 bool q_run(const float* x, T* q, std::size_t n, const detail::quant_run& a) noexcept {
   const bool ex = a.div == division::exact;
@@ -1218,6 +1300,25 @@ bool q_vec(const float* x, T* q, std::size_t n, const detail::quant_vec& a) noex
     default:
       return ex ? q_vec_impl<L, T, rounding::half_even, division::exact>(x, q, n, a)
                 : q_vec_impl<L, T, rounding::half_even, division::reciprocal>(x, q, n, a);
+  }
+}
+
+template <isa L, class T>
+bool q_grp(const float* x, T* q, std::size_t n, std::size_t G, std::size_t off, const detail::quant_vec& a) noexcept {
+  const bool ex = a.div == division::exact;
+  switch (a.mode) {
+    case rounding::half_away:
+      return ex ? q_grp_impl<L, T, rounding::half_away, division::exact>(x, q, n, G, off, a)
+                : q_grp_impl<L, T, rounding::half_away, division::reciprocal>(x, q, n, G, off, a);
+    case rounding::toward_zero:
+      return ex ? q_grp_impl<L, T, rounding::toward_zero, division::exact>(x, q, n, G, off, a)
+                : q_grp_impl<L, T, rounding::toward_zero, division::reciprocal>(x, q, n, G, off, a);
+    case rounding::stochastic:
+      return ex ? q_grp_impl<L, T, rounding::stochastic, division::exact>(x, q, n, G, off, a)
+                : q_grp_impl<L, T, rounding::stochastic, division::reciprocal>(x, q, n, G, off, a);
+    default:
+      return ex ? q_grp_impl<L, T, rounding::half_even, division::exact>(x, q, n, G, off, a)
+                : q_grp_impl<L, T, rounding::half_even, division::reciprocal>(x, q, n, G, off, a);
   }
 }
 
@@ -1282,10 +1383,19 @@ inline constexpr detail::quantize_kernels quantize_table{
     &qk::dq_vec_impl<L, std::uint8_t>,
     &qk::dq_vec_impl<L, std::int16_t>,
     &qk::dq_vec_impl<L, std::uint16_t>,
+    &qk::q_grp<L, std::int8_t>,
+    &qk::q_grp<L, std::uint8_t>,
+    &qk::q_grp<L, std::int16_t>,
+    &qk::q_grp<L, std::uint16_t>,
+    &qk::dq_grp_impl<L, std::int8_t>,
+    &qk::dq_grp_impl<L, std::uint8_t>,
+    &qk::dq_grp_impl<L, std::int16_t>,
+    &qk::dq_grp_impl<L, std::uint16_t>,
     &qk::fq_run<L>,
     &qk::fq_vec<L>,
     &qk::pack_impl<L>,
     &qk::unpack_impl<L>,
+    &qk::fence_impl<L>,
 };
 
 struct quantize_provider {

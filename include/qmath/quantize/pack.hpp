@@ -97,7 +97,7 @@ status quantize_packed_impl(std::span<const float> x, std::span<std::uint8_t> pa
     for (std::size_t i = b; i < e; i += fused_chunk) {
       const std::size_t len = e - i < fused_chunk ? e - i : fused_chunk;
       // Quantize [i, i + len) into buf (indices stay global for stochastic rounding).
-      nf |= quantize_range<S>(k, x.data(), buf, i, i, i + len, pl, scale, zp, o);
+      nf |= quantize_range<S>(k, x.data(), buf, i, i, i + len, pl, scale, zp, o, false);
       (void)k->pack(reinterpret_cast<const std::uint8_t*>(buf), packed.data() + i / 8 * S::bits, len, S::bits, bias);
     }
     return nf;
@@ -121,16 +121,18 @@ status quantize_packed_impl(std::span<const float> x, std::span<std::uint8_t> pa
 
 template <class S>
 void dequantize_packed_impl(std::span<const std::uint8_t> packed, std::span<float> x, const param_layout* pl,
-                            const float* scale, const std::int32_t* zp, std::size_t threads) noexcept {
+                            const float* scale, const std::int32_t* zp, const dequantize_options& o) noexcept {
   using T = typename S::storage_type;
   const quantize_kernels* k = qkernels();
+  const std::size_t threads = o.threads;
+  const bool nt = use_streaming(o.store, x.size() * sizeof(float) + packed_size(x.size(), S::bits));
   const std::uint8_t bias = sign_bias_of<T>(S::bits);
   auto do_range = [&](std::size_t b, std::size_t e) {
     T buf[fused_chunk];
     for (std::size_t i = b; i < e; i += fused_chunk) {
       const std::size_t len = e - i < fused_chunk ? e - i : fused_chunk;
       k->unpack(packed.data() + i / 8 * S::bits, reinterpret_cast<std::uint8_t*>(buf), len, S::bits, bias);
-      dequantize_range<T>(k, buf, i, x.data(), i, i + len, pl, scale, zp);
+      dequantize_range<T>(k, buf, i, x.data(), i, i + len, pl, scale, zp, nt);
     }
   };
   const work_split w = split_work(x.size(), threads);
@@ -180,7 +182,7 @@ status dequantize_packed(std::span<const std::uint8_t> packed, const qparams<S>&
   if (x.empty()) return empty_input("x");
   if (packed.size() < packed_size(x.size(), S::bits)) return size_mismatch("packed", "too small");
   QMATH_TRY(check_qparams(p));
-  detail::dequantize_packed_impl<S>(packed, x, nullptr, &p.scale, &p.zero_point, opt.threads);
+  detail::dequantize_packed_impl<S>(packed, x, nullptr, &p.scale, &p.zero_point, opt);
   return ok_status;
 }
 
@@ -192,7 +194,7 @@ status dequantize_packed(std::span<const std::uint8_t> packed, std::span<const s
   if (packed.size() < packed_size(x.size(), S::bits)) return size_mismatch("packed", "too small");
   auto pl = detail::check_layout(p, shape, x.size());
   if (!pl) return pl.error();
-  detail::dequantize_packed_impl<S>(packed, x, &*pl, p.scale.data(), p.zero_point.data(), opt.threads);
+  detail::dequantize_packed_impl<S>(packed, x, &*pl, p.scale.data(), p.zero_point.data(), opt);
   return ok_status;
 }
 

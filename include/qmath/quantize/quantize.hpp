@@ -43,6 +43,14 @@
 
 namespace qmath {
 
+/// How outputs are stored. `automatic` uses non-temporal (cache-bypassing)
+/// stores when input + output exceed 32 MiB (they cannot stay in cache
+/// anyway), regular stores otherwise. Results are identical either way.
+enum class store_hint : std::uint8_t { automatic, temporal, non_temporal };
+
+/// Bytes of input + output above which store_hint::automatic streams.
+inline constexpr std::size_t streaming_threshold_bytes = std::size_t{32} << 20;
+
 /// Options of quantize / fake_quant.
 struct quantize_options {
   rounding round = rounding::half_even;
@@ -50,14 +58,20 @@ struct quantize_options {
   nonfinite_policy nonfinite = nonfinite_policy::error;
   std::uint64_t seed = 0;   ///< stochastic rounding only
   std::size_t threads = 1;  ///< 0: one per CPU
+  store_hint store = store_hint::automatic;
 };
 
 /// Options of dequantize.
 struct dequantize_options {
   std::size_t threads = 1;  ///< 0: one per CPU
+  store_hint store = store_hint::automatic;
 };
 
 namespace detail {
+
+constexpr bool use_streaming(store_hint h, std::size_t bytes) noexcept {
+  return h == store_hint::non_temporal || (h == store_hint::automatic && bytes >= streaming_threshold_bytes);
+}
 
 inline const quantize_kernels* qkernels() noexcept {
   const quantize_kernels* k = select_kernels<quantize_kernels>();
@@ -80,59 +94,89 @@ bool call_q_vec(const quantize_kernels* k, const float* x, T* q, std::size_t n, 
   else return k->q_vec_u16(x, q, n, a);
 }
 template <class T>
-void call_dq_run(const quantize_kernels* k, const T* q, float* x, std::size_t n, float s, std::int32_t zp) noexcept {
-  if constexpr (std::is_same_v<T, std::int8_t>) k->dq_run_i8(q, x, n, s, zp);
-  else if constexpr (std::is_same_v<T, std::uint8_t>) k->dq_run_u8(q, x, n, s, zp);
-  else if constexpr (std::is_same_v<T, std::int16_t>) k->dq_run_i16(q, x, n, s, zp);
-  else k->dq_run_u16(q, x, n, s, zp);
+bool call_q_grp(const quantize_kernels* k, const float* x, T* q, std::size_t n, std::size_t g, std::size_t off,
+                const quant_vec& a) noexcept {
+  if constexpr (std::is_same_v<T, std::int8_t>) return k->q_grp_i8(x, q, n, g, off, a);
+  else if constexpr (std::is_same_v<T, std::uint8_t>) return k->q_grp_u8(x, q, n, g, off, a);
+  else if constexpr (std::is_same_v<T, std::int16_t>) return k->q_grp_i16(x, q, n, g, off, a);
+  else return k->q_grp_u16(x, q, n, g, off, a);
+}
+template <class T>
+void call_dq_grp(const quantize_kernels* k, const T* q, float* x, std::size_t n, std::size_t g, std::size_t off,
+                 const float* s, const std::int32_t* zp, bool nt) noexcept {
+  if constexpr (std::is_same_v<T, std::int8_t>) k->dq_grp_i8(q, x, n, g, off, s, zp, nt);
+  else if constexpr (std::is_same_v<T, std::uint8_t>) k->dq_grp_u8(q, x, n, g, off, s, zp, nt);
+  else if constexpr (std::is_same_v<T, std::int16_t>) k->dq_grp_i16(q, x, n, g, off, s, zp, nt);
+  else k->dq_grp_u16(q, x, n, g, off, s, zp, nt);
+}
+template <class T>
+void call_dq_run(const quantize_kernels* k, const T* q, float* x, std::size_t n, float s, std::int32_t zp,
+                 bool nt) noexcept {
+  if constexpr (std::is_same_v<T, std::int8_t>) k->dq_run_i8(q, x, n, s, zp, nt);
+  else if constexpr (std::is_same_v<T, std::uint8_t>) k->dq_run_u8(q, x, n, s, zp, nt);
+  else if constexpr (std::is_same_v<T, std::int16_t>) k->dq_run_i16(q, x, n, s, zp, nt);
+  else k->dq_run_u16(q, x, n, s, zp, nt);
 }
 template <class T>
 void call_dq_vec(const quantize_kernels* k, const T* q, float* x, std::size_t n, const float* s,
-                 const std::int32_t* zp) noexcept {
-  if constexpr (std::is_same_v<T, std::int8_t>) k->dq_vec_i8(q, x, n, s, zp);
-  else if constexpr (std::is_same_v<T, std::uint8_t>) k->dq_vec_u8(q, x, n, s, zp);
-  else if constexpr (std::is_same_v<T, std::int16_t>) k->dq_vec_i16(q, x, n, s, zp);
-  else k->dq_vec_u16(q, x, n, s, zp);
+                 const std::int32_t* zp, bool nt) noexcept {
+  if constexpr (std::is_same_v<T, std::int8_t>) k->dq_vec_i8(q, x, n, s, zp, nt);
+  else if constexpr (std::is_same_v<T, std::uint8_t>) k->dq_vec_u8(q, x, n, s, zp, nt);
+  else if constexpr (std::is_same_v<T, std::int16_t>) k->dq_vec_i16(q, x, n, s, zp, nt);
+  else k->dq_vec_u16(q, x, n, s, zp, nt);
 }
 
 /// Calls run(i, len, entry) for pieces of [b, e) whose elements share qparams
-/// entry `entry`, and vec(i, len, offset) for pieces where element i + j uses
-/// entry offset + j.
-template <class Run, class Vec>
-void for_each_segment(const param_layout& pl, std::size_t b, std::size_t e, Run&& run, Vec&& vec) {
+/// entry `entry`, vec(i, len, offset) for pieces where element i + j uses
+/// entry offset + j, and grp(i, len, entry, offset) once for per-group
+/// granularity along the last axis (element i + j uses entry
+/// entry + (offset + j) / group_size: entries are consecutive there).
+template <class Run, class Vec, class Grp>
+void for_each_segment(const param_layout& pl, std::size_t b, std::size_t e, Run&& run, Vec&& vec, Grp&& grp) {
+  if (b >= e) return;
   const std::size_t C = pl.layout.channels, inner = pl.layout.inner;
+  const std::size_t G = pl.group_size, groups = pl.groups;
+  const bool grouped = pl.kind == granularity_kind::per_group;
   std::size_t i = b;
-  if (pl.kind == granularity_kind::per_channel) {
-    if (inner == 1) {
+  // Positions are tracked incrementally (no division per segment).
+  if (inner == 1) {
+    std::size_t o = b / C, c = b % C;
+    if (!grouped) {
       while (i < e) {
-        const std::size_t c = i % C;
         const std::size_t len = (C - c) < (e - i) ? (C - c) : (e - i);
         vec(i, len, c);
         i += len;
+        c = 0;
       }
-    } else {
-      while (i < e) {
-        const std::size_t c = (i / inner) % C, j = i % inner;
-        const std::size_t len = (inner - j) < (e - i) ? (inner - j) : (e - i);
-        run(i, len, c);
-        i += len;
-      }
+      return;
     }
-  } else {
-    const std::size_t G = pl.group_size, groups = pl.groups;
-    if (inner == 1) {
-      while (i < e) {
-        const std::size_t o = i / C, c = i % C, r = G - c % G;
-        const std::size_t len = r < (e - i) ? r : (e - i);
-        run(i, len, o * groups + c / G);
-        i += len;
-      }
-    } else {
-      while (i < e) {
-        const std::size_t row = i / inner, j = i % inner, o = row / C, c = row % C;
-        const std::size_t len = (inner - j) < (e - i) ? (inner - j) : (e - i);
-        vec(i, len, (o * groups + c / G) * inner + j);
-        i += len;
+    (void)o;
+    grp(b, e - b, b / G, b % G);  // entry of element i is i / G when inner == 1
+    return;
+  }
+  const std::size_t row = b / inner;
+  std::size_t j = b % inner, c = row % C, o = row / C;
+  if (!grouped) {
+    while (i < e) {
+      const std::size_t len = (inner - j) < (e - i) ? (inner - j) : (e - i);
+      run(i, len, c);
+      i += len;
+      j = 0;
+      if (++c == C) c = 0;
+    }
+    return;
+  }
+  std::size_t g = c / G, cg = c % G;
+  while (i < e) {
+    const std::size_t len = (inner - j) < (e - i) ? (inner - j) : (e - i);
+    vec(i, len, (o * groups + g) * inner + j);
+    i += len;
+    j = 0;
+    if (++cg == G) {
+      cg = 0;
+      if (++g == groups) {
+        g = 0;
+        ++o;
       }
     }
   }
@@ -186,19 +230,24 @@ inline status check_options(const quantize_options& o) noexcept {
 template <class S>
 bool quantize_range(const quantize_kernels* k, const float* x, typename S::storage_type* q, std::size_t q_base,
                     std::size_t b, std::size_t e, const param_layout* pl, const float* scale,
-                    const std::int32_t* zp, const quantize_options& o) noexcept {
+                    const std::int32_t* zp, const quantize_options& o, bool stream) noexcept {
   const std::uint32_t key = stochastic_key(o.seed);
   bool nf = false;
   auto run = [&](std::size_t i, std::size_t len, std::size_t entry) {
-    const quant_run a{scale[entry], zp[entry], S::qmin, S::qmax, o.round, o.div, key, i};
+    const quant_run a{scale[entry], zp[entry], S::qmin, S::qmax, o.round, o.div, key, i, stream};
     nf |= call_q_run(k, x + i, q + (i - q_base), len, a);
   };
   auto vec = [&](std::size_t i, std::size_t len, std::size_t off) {
-    const quant_vec a{scale + off, zp + off, S::qmin, S::qmax, o.round, o.div, key, i};
+    const quant_vec a{scale + off, zp + off, S::qmin, S::qmax, o.round, o.div, key, i, stream};
     nf |= call_q_vec(k, x + i, q + (i - q_base), len, a);
   };
+  auto grp = [&](std::size_t i, std::size_t len, std::size_t entry, std::size_t off) {
+    const quant_vec a{scale + entry, zp + entry, S::qmin, S::qmax, o.round, o.div, key, i, stream};
+    nf |= call_q_grp(k, x + i, q + (i - q_base), len, pl->group_size, off, a);
+  };
   if (pl == nullptr) run(b, e - b, 0);
-  else for_each_segment(*pl, b, e, run, vec);
+  else for_each_segment(*pl, b, e, run, vec, grp);
+  if (stream) k->fence();
   return nf;
 }
 
@@ -207,16 +256,17 @@ status quantize_impl(std::span<const float> x, std::span<typename S::storage_typ
                      const float* scale, const std::int32_t* zp, const quantize_options& o) noexcept {
   const quantize_kernels* k = qkernels();
   const work_split w = split_work(x.size(), o.threads);
+  const bool nt = use_streaming(o.store, x.size() * (sizeof(float) + sizeof(typename S::storage_type)));
   bool nf = false;
   if (w.tasks == 1) {
-    nf = quantize_range<S>(k, x.data(), q.data(), 0, 0, x.size(), pl, scale, zp, o);
+    nf = quantize_range<S>(k, x.data(), q.data(), 0, 0, x.size(), pl, scale, zp, o, nt);
   } else {
     bool flags[256] = {};
     const std::size_t tasks = w.tasks, chunk = w.chunk;
     parallel_for(tasks, tasks, [&](std::size_t t) {
       const std::size_t b = t * chunk < x.size() ? t * chunk : x.size();
       const std::size_t e = b + chunk < x.size() ? b + chunk : x.size();
-      if (b < e) flags[t] = quantize_range<S>(k, x.data(), q.data(), 0, b, e, pl, scale, zp, o);
+      if (b < e) flags[t] = quantize_range<S>(k, x.data(), q.data(), 0, b, e, pl, scale, zp, o, nt);
     });
     for (std::size_t t = 0; t < tasks; ++t) nf |= flags[t];
   }
@@ -227,31 +277,37 @@ status quantize_impl(std::span<const float> x, std::span<typename S::storage_typ
 /// Dequantize elements [b, e); code i is read from q[i - q_base].
 template <class T>
 void dequantize_range(const quantize_kernels* k, const T* q, std::size_t q_base, float* x, std::size_t b,
-                      std::size_t e, const param_layout* pl, const float* scale, const std::int32_t* zp) noexcept {
+                      std::size_t e, const param_layout* pl, const float* scale, const std::int32_t* zp,
+                      bool nt) noexcept {
   auto run = [&](std::size_t i, std::size_t len, std::size_t entry) {
-    call_dq_run(k, q + (i - q_base), x + i, len, scale[entry], zp[entry]);
+    call_dq_run(k, q + (i - q_base), x + i, len, scale[entry], zp[entry], nt);
   };
   auto vec = [&](std::size_t i, std::size_t len, std::size_t off) {
-    call_dq_vec(k, q + (i - q_base), x + i, len, scale + off, zp + off);
+    call_dq_vec(k, q + (i - q_base), x + i, len, scale + off, zp + off, nt);
+  };
+  auto grp = [&](std::size_t i, std::size_t len, std::size_t entry, std::size_t off) {
+    call_dq_grp(k, q + (i - q_base), x + i, len, pl->group_size, off, scale + entry, zp + entry, nt);
   };
   if (pl == nullptr) run(b, e - b, 0);
-  else for_each_segment(*pl, b, e, run, vec);
+  else for_each_segment(*pl, b, e, run, vec, grp);
+  if (nt) k->fence();
 }
 
 template <class T>
 void dequantize_impl(std::span<const T> q, std::span<float> x, const param_layout* pl, const float* scale,
-                     const std::int32_t* zp, std::size_t threads) noexcept {
+                     const std::int32_t* zp, const dequantize_options& o) noexcept {
   const quantize_kernels* k = qkernels();
-  const work_split w = split_work(q.size(), threads);
+  const work_split w = split_work(q.size(), o.threads);
+  const bool nt = use_streaming(o.store, q.size() * (sizeof(float) + sizeof(T)));
   if (w.tasks == 1) {
-    dequantize_range(k, q.data(), 0, x.data(), 0, q.size(), pl, scale, zp);
+    dequantize_range(k, q.data(), 0, x.data(), 0, q.size(), pl, scale, zp, nt);
     return;
   }
   const std::size_t tasks = w.tasks, chunk = w.chunk;
   parallel_for(tasks, tasks, [&](std::size_t t) {
     const std::size_t b = t * chunk < q.size() ? t * chunk : q.size();
     const std::size_t e = b + chunk < q.size() ? b + chunk : q.size();
-    if (b < e) dequantize_range(k, q.data(), 0, x.data(), b, e, pl, scale, zp);
+    if (b < e) dequantize_range(k, q.data(), 0, x.data(), b, e, pl, scale, zp, nt);
   });
 }
 
@@ -326,7 +382,7 @@ status dequantize(std::span<const typename S::storage_type> q, const qparams<S>&
   if (q.empty()) return empty_input("q");
   if (x.size() != q.size()) return size_mismatch("x", "must have as many elements as q");
   QMATH_TRY(check_qparams(p));
-  detail::dequantize_impl<typename S::storage_type>(q, x, nullptr, &p.scale, &p.zero_point, opt.threads);
+  detail::dequantize_impl<typename S::storage_type>(q, x, nullptr, &p.scale, &p.zero_point, opt);
   return ok_status;
 }
 
@@ -339,7 +395,7 @@ status dequantize(std::span<const typename S::storage_type> q, std::span<const s
   if (x.size() != q.size()) return size_mismatch("x", "must have as many elements as q");
   auto pl = detail::check_layout(p, shape, q.size());
   if (!pl) return pl.error();
-  detail::dequantize_impl<typename S::storage_type>(q, x, &*pl, p.scale.data(), p.zero_point.data(), opt.threads);
+  detail::dequantize_impl<typename S::storage_type>(q, x, &*pl, p.scale.data(), p.zero_point.data(), opt);
   return ok_status;
 }
 
