@@ -78,8 +78,9 @@ class histogram {
 
   /// Count one batch. On error the histogram is unchanged.
   /// The batch is processed in chunks of 16 Ki elements (min/max of the chunk,
-  /// growth if needed, then counting while the chunk is in cache): one pass
-  /// over memory. The result does not depend on the chunking (see file comment).
+  /// growth if needed, then counting while the chunk is in cache, prefetching
+  /// the next chunk meanwhile): one pass over memory. The result does not
+  /// depend on the chunking (see file comment).
   status add(std::span<const float> x) {
     if (x.empty()) return empty_input("x");
     if (!fixed_ && (nbins_ < 2 || nbins_ % 2 != 0)) return invalid_argument("nbins", "must be even and >= 2");
@@ -117,7 +118,11 @@ class histogram {
           if (std::isfinite(v)) filtered.push_back(v);
         data = filtered;
       }
-      const detail::histogram_pass p = pass();
+      detail::histogram_pass p = pass();
+      if (b + chunk_elems < x.size()) {  // prefetch hint: the next chunk's min/max then hits cache
+        p.next = x.data() + b + chunk_elems;
+        p.next_n = std::min(chunk_elems, x.size() - b - chunk_elems);
+      }
       if (k) k->histogram(data.data(), data.size(), &p, c4.data());
       pending += data.size();
       if (pending >= (std::size_t{1} << 30)) flush(c4, pending);  // 4 sub-histograms: < 2^32 per bin
