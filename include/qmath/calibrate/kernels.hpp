@@ -299,14 +299,7 @@ void calib_histogram(const float* x, std::size_t n, const detail::histogram_pass
 template <isa L>
 inline constexpr detail::calibrate_kernels calibrate_table{L, &calib_minmax_finite<L>, &calib_histogram<L>};
 
-struct calibrate_provider {
-  template <isa L>
-  static constexpr const detail::calibrate_kernels* get() noexcept {
-    return &calibrate_table<L>;
-  }
-};
-
-QMATH_SELF_REGISTER(calibrate, detail::calibrate_kernels, calibrate_provider)
+QMATH_KERNEL_FAMILY(calibrate)
 
 }  // namespace qmath::kernel::QMATH_TARGET_NS
 QMATH_SIMD_DIAGNOSTICS_END

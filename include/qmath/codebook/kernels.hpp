@@ -382,14 +382,7 @@ void cb_l2sq_rows(const float* x, std::size_t ldx, std::size_t n, std::size_t d,
 template <isa L>
 inline constexpr detail::codebook_kernels codebook_table{&cb_nearest<L>, &cb_l2sq_rows<L>};
 
-struct codebook_provider {
-  template <isa L>
-  static constexpr const detail::codebook_kernels* get() noexcept {
-    return &codebook_table<L>;
-  }
-};
-
-QMATH_SELF_REGISTER(codebook, detail::codebook_kernels, codebook_provider)
+QMATH_KERNEL_FAMILY(codebook)
 
 }  // namespace qmath::kernel::QMATH_TARGET_NS
 QMATH_SIMD_DIAGNOSTICS_END

@@ -683,14 +683,7 @@ inline constexpr detail::gemm_kernels gemm_table{
     gemm_detail::gemm_geometry<L>::a_full, &gemm_tile<L>, &gemm_epilogue_run<L>, &gemm_row_range<L>,
     &gemm_quantize_row_s8<L>};
 
-struct gemm_provider {
-  template <isa L>
-  static constexpr const detail::gemm_kernels* get() noexcept {
-    return &gemm_table<L>;
-  }
-};
-
-QMATH_SELF_REGISTER(gemm, detail::gemm_kernels, gemm_provider)
+QMATH_KERNEL_FAMILY(gemm)
 
 }  // namespace qmath::kernel::QMATH_TARGET_NS
 QMATH_SIMD_DIAGNOSTICS_END

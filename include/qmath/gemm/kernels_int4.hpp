@@ -150,14 +150,7 @@ void gemm_int4_tile(const detail::gemm_int4_args& p) noexcept {
 template <isa L>
 inline constexpr detail::gemm_int4_kernels gemm_int4_table{L, &gemm_int4_tile<L>};
 
-struct gemm_int4_provider {
-  template <isa L>
-  static constexpr const detail::gemm_int4_kernels* get() noexcept {
-    return &gemm_int4_table<L>;
-  }
-};
-
-QMATH_SELF_REGISTER(gemm_int4, detail::gemm_int4_kernels, gemm_int4_provider)
+QMATH_KERNEL_FAMILY(gemm_int4)
 
 }  // namespace qmath::kernel::QMATH_TARGET_NS
 QMATH_SIMD_DIAGNOSTICS_END

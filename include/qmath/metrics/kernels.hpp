@@ -161,14 +161,7 @@ void metrics_error_sums(const float* a, const float* b, std::size_t n, detail::e
 template <isa L>
 inline constexpr detail::metrics_kernels metrics_table{L, &metrics_error_sums<L>};
 
-struct metrics_provider {
-  template <isa L>
-  static constexpr const detail::metrics_kernels* get() noexcept {
-    return &metrics_table<L>;
-  }
-};
-
-QMATH_SELF_REGISTER(metrics, detail::metrics_kernels, metrics_provider)
+QMATH_KERNEL_FAMILY(metrics)
 
 }  // namespace qmath::kernel::QMATH_TARGET_NS
 QMATH_SIMD_DIAGNOSTICS_END

@@ -1398,14 +1398,7 @@ inline constexpr detail::quantize_kernels quantize_table{
     &qk::fence_impl<L>,
 };
 
-struct quantize_provider {
-  template <isa L>
-  static constexpr const detail::quantize_kernels* get() noexcept {
-    return &quantize_table<L>;
-  }
-};
-
-QMATH_SELF_REGISTER(quantize, detail::quantize_kernels, quantize_provider)
+QMATH_KERNEL_FAMILY(quantize)
 
 }  // namespace qmath::kernel::QMATH_TARGET_NS
 QMATH_SIMD_DIAGNOSTICS_END

@@ -235,6 +235,19 @@ constexpr detail::unit_entry unit_entry_for() noexcept {
 ///   QMATH_SELF_REGISTER(quantize, detail::quantize_kernels, quantize_provider)
 /// Dispatch units (QMATH_DISPATCH_TU) run no code: they list their tables in
 /// qmath/simd/dispatch_units.hpp instead.
+/// Declare kernel family `name` inside namespace qmath::kernel::QMATH_TARGET_NS,
+/// given `detail::name_kernels` (the table type) and the variable template
+/// `name_table<L>`: defines `name_provider` (used by dispatch_units.hpp) and
+/// the self-registration.
+#define QMATH_KERNEL_FAMILY(name)                                        \
+  struct name##_provider {                                               \
+    template <isa L>                                                     \
+    static constexpr const detail::name##_kernels* get() noexcept {      \
+      return &name##_table<L>;                                           \
+    }                                                                    \
+  };                                                                     \
+  QMATH_SELF_REGISTER(name, detail::name##_kernels, name##_provider)
+
 /// A unit built with flags that some target CPUs lack should define
 /// QMATH_NO_SELF_REGISTER: self-registration runs code before main.
 #if defined(QMATH_DISPATCH_TU) || defined(QMATH_NO_SELF_REGISTER)

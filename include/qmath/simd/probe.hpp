@@ -128,14 +128,7 @@ std::int32_t probe_dot16(const std::uint8_t* a, const std::int8_t* b) noexcept {
 template <isa L>
 inline constexpr detail::probe_kernels probe_table{L, &probe_dot16<L>};
 
-struct probe_provider {
-  template <isa L>
-  static constexpr const detail::probe_kernels* get() noexcept {
-    return &probe_table<L>;
-  }
-};
-
-QMATH_SELF_REGISTER(probe, detail::probe_kernels, probe_provider)
+QMATH_KERNEL_FAMILY(probe)
 
 }  // namespace qmath::kernel::QMATH_TARGET_NS
 QMATH_SIMD_DIAGNOSTICS_END
