@@ -8,7 +8,13 @@ if(OpenBLAS_FOUND)
   target_compile_definitions(bench_gemm PRIVATE QMATH_BENCH_OPENBLAS=1)
   message(STATUS "bench_gemm: OpenBLAS ${OpenBLAS_VERSION}")
 endif()
-find_package(dnnl CONFIG QUIET)
+# Debian's dnnl config requires OpenCL (its headers come with the recommended
+# ocl-icd-opencl-dev): look for OpenCL first, or a missing OpenCL would stop the
+# whole configure instead of just leaving oneDNN out.
+find_package(OpenCL QUIET)
+if(OpenCL_FOUND)
+  find_package(dnnl CONFIG QUIET)
+endif()
 if(dnnl_FOUND)
   target_link_libraries(bench_gemm PRIVATE DNNL::dnnl)
   target_compile_definitions(bench_gemm PRIVATE QMATH_BENCH_DNNL=1)
