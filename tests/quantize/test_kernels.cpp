@@ -3,6 +3,7 @@
 // type, tails 1..100 and unaligned pointers.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -95,7 +96,7 @@ TEST_CASE("kernels: dequantize and fake quant equal the scalar reference on ever
       dequantize_options dopt;
       dopt.store = n % 2 ? store_hint::non_temporal : store_hint::temporal;
       REQUIRE(dequantize(std::span<const std::int8_t>(codes.data() + 1, n), p, std::span<float>(out), dopt).ok());
-      for (std::size_t i = 0; i < n; ++i) REQUIRE(out[i] == dequantize_value(codes[i + 1], p.scale, p.zero_point));
+      for (std::size_t i = 0; i < n; ++i) REQUIRE(qtest::same_bits(out[i], dequantize_value(codes[i + 1], p.scale, p.zero_point)));
       for (rounding m : all_modes) {
         for (division d : all_divs) {
           quantize_options o;
@@ -109,7 +110,7 @@ TEST_CASE("kernels: dequantize and fake quant equal the scalar reference on ever
           for (std::size_t i = 0; i < n; ++i) {
             const auto f = fake_quant_value(x[i + 1], p.scale, p.zero_point, S::qmin, S::qmax, m, d,
                                             stochastic_bits(key, i));
-            REQUIRE(y[i] == f.y);
+            REQUIRE(qtest::same_bits(y[i], f.y));
             REQUIRE(mask[i] == (f.in_range ? 1 : 0));
           }
         }
@@ -123,7 +124,7 @@ TEST_CASE("kernels: dequantize and fake quant equal the scalar reference on ever
   for_each_level([&](isa) {
     std::vector<float> out(77);
     REQUIRE(dequantize(std::span<const std::uint16_t>(cu), pu, std::span<float>(out)).ok());
-    for (int i = 0; i < 77; ++i) REQUIRE(out[i] == dequantize_value(cu[i], 0.5f, 40000));
+    for (int i = 0; i < 77; ++i) REQUIRE(qtest::same_bits(out[i], dequantize_value(cu[i], 0.5f, 40000)));
   });
 }
 
@@ -191,10 +192,10 @@ void check_layout_kernels(const std::vector<std::size_t>& shape, std::size_t axi
                                            stochastic_bits(key, i));
           CAPTURE(i);
           REQUIRE(static_cast<std::int32_t>(q[i]) == want);
-          REQUIRE(y[i] == dequantize_value(want, p.scale[e], p.zero_point[e]));
+          REQUIRE(qtest::same_bits(y[i], dequantize_value(want, p.scale[e], p.zero_point[e])));
           const auto f = fake_quant_value(x[i], p.scale[e], p.zero_point[e], S::qmin, S::qmax, m, d,
                                           stochastic_bits(key, i));
-          REQUIRE(fy[i] == f.y);
+          REQUIRE(qtest::same_bits(fy[i], f.y));
           REQUIRE(mask[i] == (f.in_range ? 1 : 0));
         }
       }
@@ -222,6 +223,41 @@ TEST_CASE("kernels: per-channel and per-group equal the scalar reference on ever
   check_layout_kernels<gd>({4, 96}, 1, 32);
 }
 
+TEST_CASE("kernels: fake quant of values that round to zero gives +0.0 on every level and mode") {
+  // PyTorch computes (clamp(nearbyint(x / s) + zp) - zp) * s through integers: a negative
+  // value that rounds to code zp gives +0.0, never -0.0 (SIMD round instructions keep the sign).
+  const qparams<int8_sym_per_tensor> p{0.1f, 0};
+  const qparams<int8_affine_per_tensor> pa{0.1f, -3};
+  std::vector<float> x(37, -0.0121476296f);
+  x[1] = -0.0f;
+  x[2] = -0.04f;
+  x[3] = 0.0f;
+  for_each_level([&](isa l) {
+    CAPTURE(to_string(l));
+    for (rounding m : all_modes) {
+      for (division d : all_divs) {
+        CAPTURE(to_string(m));
+        quantize_options o;
+        o.round = m;
+        o.div = d;
+        std::vector<float> y(x.size(), 1.0f), ya(x.size(), 1.0f);
+        REQUIRE(fake_quant(std::span<const float>(x), p, std::span<float>(y), {}, o).ok());
+        REQUIRE(fake_quant(std::span<const float>(x), pa, std::span<float>(ya), {}, o).ok());
+        const std::uint32_t key = stochastic_key(o.seed);
+        for (std::size_t i = 0; i < x.size(); ++i) {
+          CAPTURE(i);
+          const float want = fake_quant_value(x[i], 0.1f, 0, -128, 127, m, d, stochastic_bits(key, i)).y;
+          const float want_a = fake_quant_value(x[i], 0.1f, -3, -128, 127, m, d, stochastic_bits(key, i)).y;
+          REQUIRE(qtest::same_bits(y[i], want));
+          REQUIRE(qtest::same_bits(ya[i], want_a));
+          if (want == 0.0f) REQUIRE(!std::signbit(want));
+        }
+        if (m != rounding::stochastic) REQUIRE(qtest::same_bits(y[0], 0.0f));
+      }
+    }
+  });
+}
+
 TEST_CASE("kernels: stochastic indices crossing 2^32 match the scalar reference") {
   const std::uint32_t key = stochastic_key(777);
   std::vector<float> x = qtest::tricky_data(200, 0.1f, 100.f, 5);
@@ -245,7 +281,7 @@ TEST_CASE("kernels: stochastic indices crossing 2^32 match the scalar reference"
         const auto want = quantize_value(x[i], 0.1f, 3, -128, 127, rounding::stochastic, division::exact, bits);
         REQUIRE(q[i] == want);
         REQUIRE(qv[i] == want);
-        REQUIRE(y[i] == fake_quant_value(x[i], 0.1f, 3, -128, 127, rounding::stochastic, division::exact, bits).y);
+        REQUIRE(qtest::same_bits(y[i], fake_quant_value(x[i], 0.1f, 3, -128, 127, rounding::stochastic, division::exact, bits).y));
       }
     }
   });

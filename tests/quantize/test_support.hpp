@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -40,6 +41,14 @@ void for_each_level(F&& f) {
     REQUIRE(qmath::detail::selected_level<qmath::detail::quantize_kernels>() == l);
     f(l);
   }
+}
+
+/// Same float bits (tells -0.0 from +0.0; NaN equals the same NaN pattern).
+inline bool same_bits(float a, float b) {
+  std::uint32_t ua, ub;
+  std::memcpy(&ua, &a, sizeof ua);
+  std::memcpy(&ub, &b, sizeof ub);
+  return ua == ub;
 }
 
 /// Deterministic pseudo-random numbers.
