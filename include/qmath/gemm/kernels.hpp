@@ -116,33 +116,37 @@ QMATH_ALWAYS_INLINE float fp_barrier(float x) noexcept {
 }
 
 /// Add the pair-lane partial sums t[r][2j], t[r][2j+1] into c (widening kernels).
-QMATH_ALWAYS_INLINE void store_pairs(const std::int32_t* t, int tcols, std::int32_t* c, std::size_t ldc, int mr,
-                                     int nr, bool accumulate, const std::int32_t* col_add) noexcept {
+/// The null test of col_add is outside the loops: inside them, clang turns
+/// `if (col_add) s += col_add[j]` into masked loads from a possibly null
+/// pointer with an all-false mask. Hardware never faults on those, but
+/// qemu-x86_64 (7.2, TCG) does, which crashed the clang build under qemu.
+template <bool Pairs, bool ColAdd>
+QMATH_ALWAYS_INLINE void store_rows(const std::int32_t* t, int tcols, std::int32_t* c, std::size_t ldc, int mr,
+                                    int nr, bool accumulate, const std::int32_t* col_add) noexcept {
   for (int r = 0; r < mr; ++r) {
-    const std::int32_t* tr = t + static_cast<std::size_t>(r) * tcols * 2;
+    const std::int32_t* tr = t + static_cast<std::size_t>(r) * tcols * (Pairs ? 2 : 1);
     std::int32_t* cr = c + r * ldc;
     for (int j = 0; j < nr; ++j) {
-      std::uint32_t s = static_cast<std::uint32_t>(tr[2 * j]) + static_cast<std::uint32_t>(tr[2 * j + 1]);
+      std::uint32_t s = Pairs ? static_cast<std::uint32_t>(tr[2 * j]) + static_cast<std::uint32_t>(tr[2 * j + 1])
+                              : static_cast<std::uint32_t>(tr[j]);
       if (accumulate) s += static_cast<std::uint32_t>(cr[j]);
-      if (col_add) s += static_cast<std::uint32_t>(col_add[j]);
+      if constexpr (ColAdd) s += static_cast<std::uint32_t>(col_add[j]);
       cr[j] = static_cast<std::int32_t>(s);
     }
   }
 }
 
+QMATH_ALWAYS_INLINE void store_pairs(const std::int32_t* t, int tcols, std::int32_t* c, std::size_t ldc, int mr,
+                                     int nr, bool accumulate, const std::int32_t* col_add) noexcept {
+  if (col_add) store_rows<true, true>(t, tcols, c, ldc, mr, nr, accumulate, col_add);
+  else store_rows<true, false>(t, tcols, c, ldc, mr, nr, accumulate, nullptr);
+}
+
 /// Store t[r][j] (row stride tcols) into c, adding c (accumulate) and col_add.
 QMATH_ALWAYS_INLINE void store_plain(const std::int32_t* t, int tcols, std::int32_t* c, std::size_t ldc, int mr,
                                      int nr, bool accumulate, const std::int32_t* col_add) noexcept {
-  for (int r = 0; r < mr; ++r) {
-    const std::int32_t* tr = t + static_cast<std::size_t>(r) * tcols;
-    std::int32_t* cr = c + r * ldc;
-    for (int j = 0; j < nr; ++j) {
-      std::uint32_t s = static_cast<std::uint32_t>(tr[j]);
-      if (accumulate) s += static_cast<std::uint32_t>(cr[j]);
-      if (col_add) s += static_cast<std::uint32_t>(col_add[j]);
-      cr[j] = static_cast<std::int32_t>(s);
-    }
-  }
+  if (col_add) store_rows<false, true>(t, tcols, c, ldc, mr, nr, accumulate, col_add);
+  else store_rows<false, false>(t, tcols, c, ldc, mr, nr, accumulate, nullptr);
 }
 
 // ---------------------------------------------------------------- scalar
