@@ -29,3 +29,26 @@ TEST_CASE("regression: a shape whose element count wraps size_t is rejected (was
   std::vector<std::int8_t> codes(2);
   CHECK(qmath::quantize(std::span<const float>(x), shape, q, std::span(codes)).argument() == "shape");
 }
+
+TEST_CASE("regression: choose_qparams never returns a non-finite or silently wrong scale") {
+  const float fmax = std::numeric_limits<float>::max();
+  // Was scale = +Inf (max - min overflows float).
+  CHECK(qmath::choose_qparams<qmath::uint8_affine_per_tensor>(-fmax, fmax, {}).error().argument() == "max_val");
+  // Found by fuzz_qparams: onnxruntime, symmetric, power-of-two: the Inf
+  // scale went through frexp and came back as 1.0.
+  qmath::qparams_options o;
+  o.convention = qmath::qparams_convention::onnxruntime;
+  o.constraint = qmath::scale_constraint::power_of_two;
+  CHECK(qmath::choose_qparams(-0x1.e7fee6p+127f, 0.0f, 0, 31, qmath::mapping::symmetric, o).error().code() ==
+        qmath::errc::out_of_range);
+  // Found by fuzz_qparams: tflite symmetric 2-bit with reduce_range has no
+  // code above the zero point (scale was amax / 0 = Inf).
+  qmath::qparams_options t;
+  t.convention = qmath::qparams_convention::tflite;
+  t.range = qmath::range_reduction::reduce_range;
+  CHECK(qmath::choose_qparams(-1.0f, 0.0f, -2, 1, qmath::mapping::symmetric, t).error().argument() == "qmax");
+  // eps = 0 gave scale 0 for an all-zero range.
+  qmath::qparams_options e;
+  e.eps = 0.0f;
+  CHECK(qmath::choose_qparams<qmath::uint8_affine_per_tensor>(0.0f, 0.0f, e).error().argument() == "eps");
+}
