@@ -52,3 +52,22 @@ TEST_CASE("regression: choose_qparams never returns a non-finite or silently wro
   e.eps = 0.0f;
   CHECK(qmath::choose_qparams<qmath::uint8_affine_per_tensor>(0.0f, 0.0f, e).error().argument() == "eps");
 }
+
+TEST_CASE("regression: fake_quant gives +0, not -0, for tiny negative inputs on every level") {
+  // Found by fuzz_quantize: x = -2^-38, scale 2^-30 rounds to code offset 0;
+  // SSE4.1/AVX2/AVX-512 rounding kept the sign (-0.0) where the reference
+  // float(q - zp) * scale is +0.0.
+  const std::vector<float> x(67, -0x1p-38f);  // SIMD blocks and a scalar tail
+  const qmath::qparams<qmath::int8_sym_per_tensor> p{0x1p-30f, 0};
+  const qmath::isa saved = qmath::max_isa();
+  for (int l = 0; l < qmath::isa_count; ++l) {
+    const auto li = static_cast<qmath::isa>(l);
+    if (!qmath::isa_is_native_family(li) || !qmath::cpu_supports(li)) continue;
+    REQUIRE(qmath::set_max_isa(li).ok());
+    std::vector<float> y(x.size(), 1.0f);
+    REQUIRE(qmath::fake_quant(std::span<const float>(x), p, std::span(y), {}).ok());
+    INFO("level " << qmath::to_string(li));
+    for (float v : y) CHECK_FALSE(std::signbit(v));
+  }
+  (void)qmath::set_max_isa(saved);
+}

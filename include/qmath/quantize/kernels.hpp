@@ -833,6 +833,7 @@ bool fq_run_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
   const float lof = static_cast<float>(a.qmin - a.zero_point), hif = static_cast<float>(a.qmax - a.zero_point);
   const auto lo = O::set1f(lof), hi = O::set1f(hif);
   const auto lo1 = O::set1f(lof - 1.0f), hi1 = O::set1f(hif + 1.0f);
+  const auto zero = O::set1f(0.0f);
   const auto iota = O::iota();
   bool nf = false;
   auto block = [&](const float* xp, float* yp, std::uint8_t* mp, std::uint64_t index) {
@@ -845,7 +846,10 @@ bool fq_run_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
       const auto idx = O::addi(i0, O::set1i(static_cast<std::int32_t>(k * O::W)));
       auto r = quant_step<O, R, D>(xv, s, inv, lo1, hi1, idx, bk, nf);
       m[k] = O::mask01(O::and_m(O::cmp_ge(r, lo), O::cmp_le(r, hi)));
-      r = O::minf(O::maxf(r, lo), hi);
+      // + 0: the code offset is an integer, so -0 (round of a tiny negative
+      // t with roundps / vrndscaleps / frintn) must become +0 like the
+      // reference (y = float(q - zp) * scale).
+      r = O::add(O::minf(O::maxf(r, lo), hi), zero);
       O::storef(yp + k * O::W, O::mul(r, s));
     }
     if (mp) O::template store_codes4<std::uint8_t>(mp, m[0], m[1], m[2], m[3]);
@@ -894,7 +898,7 @@ bool fq_vec_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
   using O = ops<impl_level<L>()>;
   constexpr std::size_t B = 4 * O::W;
   const auto qmin = O::set1i(a.qmin), qmax = O::set1i(a.qmax);
-  const auto one = O::set1f(1.0f);
+  const auto one = O::set1f(1.0f), zero = O::set1f(0.0f);
   const auto iota = O::iota();
   bool nf = false;
   auto block = [&](const float* xp, const float* sp, const std::int32_t* zpp, float* yp, std::uint8_t* mp,
@@ -912,7 +916,10 @@ bool fq_vec_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
       const auto idx = O::addi(i0, O::set1i(static_cast<std::int32_t>(k * O::W)));
       auto r = quant_step<O, R, D>(xv, s, inv, O::sub(lo, one), O::add(hi, one), idx, bk, nf);
       m[k] = O::mask01(O::and_m(O::cmp_ge(r, lo), O::cmp_le(r, hi)));
-      r = O::minf(O::maxf(r, lo), hi);
+      // + 0: the code offset is an integer, so -0 (round of a tiny negative
+      // t with roundps / vrndscaleps / frintn) must become +0 like the
+      // reference (y = float(q - zp) * scale).
+      r = O::add(O::minf(O::maxf(r, lo), hi), zero);
       O::storef(yp + k * O::W, O::mul(r, s));
     }
     if (mp) O::template store_codes4<std::uint8_t>(mp, m[0], m[1], m[2], m[3]);
