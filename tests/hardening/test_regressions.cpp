@@ -71,3 +71,30 @@ TEST_CASE("regression: fake_quant gives +0, not -0, for tiny negative inputs on 
   }
   (void)qmath::set_max_isa(saved);
 }
+
+TEST_CASE("regression: reciprocal division with a scale below 2^-128 maps 0 to the zero point on every level") {
+  // Found by fuzz_quantize: 1 / scale = +Inf, 0 * Inf = NaN; the kernels
+  // zeroed NaN only for non-finite x, so max(NaN, lo) gave qmin instead of
+  // the reference's zero point.
+  const std::vector<float> x(37, 0.0f);
+  const qmath::qparams<qmath::uint8_affine_per_tensor> p{0x1.006fdp-129f, 128};
+  qmath::quantize_options o;
+  o.div = qmath::division::reciprocal;
+  const qmath::isa saved = qmath::max_isa();
+  for (int l = 0; l < qmath::isa_count; ++l) {
+    const auto li = static_cast<qmath::isa>(l);
+    if (!qmath::isa_is_native_family(li) || !qmath::cpu_supports(li)) continue;
+    REQUIRE(qmath::set_max_isa(li).ok());
+    INFO("level " << qmath::to_string(li));
+    for (auto r : {qmath::rounding::half_even, qmath::rounding::stochastic}) {
+      o.round = r;
+      std::vector<std::uint8_t> q(x.size(), 7);
+      REQUIRE(qmath::quantize(std::span<const float>(x), p, std::span(q), o).ok());
+      for (auto v : q) CHECK(v == 128);
+      std::vector<float> y(x.size(), 1.0f);
+      REQUIRE(qmath::fake_quant(std::span<const float>(x), p, std::span(y), {}, o).ok());
+      for (float v : y) CHECK(v == 0.0f);
+    }
+  }
+  (void)qmath::set_max_isa(saved);
+}

@@ -671,6 +671,10 @@ QMATH_ALWAYS_INLINE typename O::F quant_step(typename O::F x, typename O::F s, t
   if (QMATH_UNLIKELY(O::nf_any(m))) {
     any_nf = true;
     t = O::nan_to_zero(t);
+  } else if constexpr (D == division::reciprocal) {
+    // A finite x can still give NaN: 0 * (1 / scale) with 1 / scale = +Inf
+    // (scale below 2^-128). The reference maps that NaN to 0 as well.
+    t = O::nan_to_zero(t);
   }
   t = O::minf(O::maxf(t, lo), hi);
   return round_mode<O, R>(t, idx, bk);
