@@ -98,3 +98,27 @@ TEST_CASE("regression: reciprocal division with a scale below 2^-128 maps 0 to t
   }
   (void)qmath::set_max_isa(saved);
 }
+
+TEST_CASE("regression: growable histograms bin tiny negatives below 0 even when x / width underflows") {
+  // Found by fuzz_calibrate: with width 2^128 (values near FLT_MAX, 2 bins),
+  // -2^-43 * 2^-128 underflows to -0, floor(-0) = 0: the value landed in the
+  // bin of [0, w) instead of [-w, 0), so one-shot and streamed counts differed.
+  const std::vector<float> a{-0x1.49bc1ap+127f}, b{-0x1p-43f}, c{0.0f};
+  std::vector<float> all{a[0], b[0], c[0]};
+  const qmath::isa saved = qmath::max_isa();
+  for (int l = 0; l < qmath::isa_count; ++l) {
+    const auto li = static_cast<qmath::isa>(l);
+    if (!qmath::isa_is_native_family(li) || !qmath::cpu_supports(li)) continue;
+    REQUIRE(qmath::set_max_isa(li).ok());
+    qmath::histogram once(qmath::histogram_mode::signed_values, 2), stream(qmath::histogram_mode::signed_values, 2);
+    REQUIRE(once.add(all).ok());
+    REQUIRE(stream.add(a).ok());
+    REQUIRE(stream.add(b).ok());
+    REQUIRE(stream.add(c).ok());
+    INFO("level " << qmath::to_string(li));
+    CHECK(once.lower() == stream.lower());
+    CHECK(std::equal(once.counts().begin(), once.counts().end(), stream.counts().begin(), stream.counts().end()));
+    CHECK(once.counts()[0] == 2);  // -1.29e38 and -2^-43 lie below 0
+  }
+  (void)qmath::set_max_isa(saved);
+}
