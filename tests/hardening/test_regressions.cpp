@@ -122,3 +122,21 @@ TEST_CASE("regression: growable histograms bin tiny negatives below 0 even when 
   }
   (void)qmath::set_max_isa(saved);
 }
+
+TEST_CASE("regression: a GEMM output whose (M - 1) * ld + N wraps size_t is rejected (was written out of bounds)") {
+  std::vector<std::uint8_t> a(12, 1);
+  std::vector<std::int8_t> b(12, 1);
+  auto pw = qmath::pack_weights(qmath::matrix_view<std::int8_t>{b, 4, 3});
+  REQUIRE(pw);
+  std::vector<std::int32_t> c(9);
+  // 2 * 2^63 + 3 == 3 (mod 2^64) <= 9: the size check passed.
+  CHECK(qmath::gemm(qmath::matrix_view<std::uint8_t>{a, 3, 4}, 0, *pw,
+                    qmath::matrix_span<std::int32_t>{c, 3, 3, std::size_t{1} << 63}, qmath::output_int32{})
+            .argument() == "c");
+}
+
+TEST_CASE("regression: packed_size does not overflow") {
+  // count * bits wrapped for count > 2^61: packed_size(2^62 + 3, 4) was 1.
+  CHECK(qmath::packed_size((std::size_t{1} << 62) + 3, 4) == (std::size_t{1} << 61) + 2);
+  CHECK(qmath::packed_size(std::numeric_limits<std::size_t>::max(), 8) == std::numeric_limits<std::size_t>::max());
+}

@@ -127,6 +127,7 @@ status check_output(const matrix_span<Out>& c, std::size_t m, std::size_t n) noe
   if (c.rows != m || c.cols != n) return size_mismatch("c", "must be M x N");
   if (c.data.data() == nullptr) return invalid_argument("c", "data is null");
   if (c.stride() < n) return invalid_argument("c", "leading dimension ld is smaller than N");
+  if (m - 1 > (std::numeric_limits<std::size_t>::max() - n) / c.stride()) return size_mismatch("c", "size overflows size_t");
   if ((m - 1) * c.stride() + n > c.data.size()) return size_mismatch("c", "data is smaller than (M - 1) * ld + N");
   return ok_status;
 }

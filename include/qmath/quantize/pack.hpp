@@ -28,9 +28,11 @@
 
 namespace qmath {
 
-/// Bytes needed for `count` codes of `bits` bits.
+/// Bytes needed for `count` codes of `bits` bits: ceil(count * bits / 8),
+/// computed without overflow for every count (bits in 1..8).
 constexpr std::size_t packed_size(std::size_t count, int bits) noexcept {
-  return (count * static_cast<std::size_t>(bits) + 7) / 8;
+  const std::size_t b = static_cast<std::size_t>(bits);
+  return count / 8 * b + (count % 8 * b + 7) / 8;
 }
 
 namespace detail {
