@@ -238,6 +238,7 @@ status gemm(matrix_view<TA> a, std::int32_t a_zero_point, const packed_weights& 
   QMATH_TRY(detail::check_zero_point_of<TA>(a_zero_point, "a_zero_point"));
   const std::size_t M = a.rows, N = b.n(), K = a.cols;
   QMATH_TRY(detail::check_output(c, M, N));
+  QMATH_TRY(detail::check_no_overlap(c.data, a.data, "c"));
   QMATH_TRY(detail::check_stage<Out>(stage, M, N));
   if (opt.threads > 1024) return out_of_range("options", "threads must be <= 1024");
   const detail::gemm_kernels* kt = detail::select_kernels<detail::gemm_kernels>();

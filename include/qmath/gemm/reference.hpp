@@ -14,6 +14,7 @@
 #include <span>
 #include <type_traits>
 
+#include "qmath/detail/checks.hpp"
 #include "qmath/gemm/types.hpp"
 #include "qmath/quantize/requantize.hpp"
 
@@ -147,6 +148,8 @@ status gemm_reference(matrix_view<TA> a, std::int32_t a_zero_point, matrix_view<
   if (!(b_zero_point.empty() || b_zero_point.size() == 1 || b_zero_point.size() == b.cols))
     return size_mismatch("b_zero_point", "must hold 0, 1 or N values");
   QMATH_TRY(detail::check_output(c, a.rows, b.cols));
+  QMATH_TRY(detail::check_no_overlap(c.data, a.data, "c"));
+  QMATH_TRY(detail::check_no_overlap(c.data, b.data, "c"));
   QMATH_TRY(detail::check_stage<Out>(stage, a.rows, b.cols));
   const std::size_t M = a.rows, N = b.cols, K = a.cols;
   for (std::size_t i = 0; i < M; ++i) {
