@@ -19,8 +19,10 @@
 // (qmath::quantize_value), including tails and unaligned pointers.
 //
 // Errors name the argument: "scale"/"zero_point" (bad qparams, with index),
-// "x" (empty, non-finite), "q"/"x" (size mismatch), "shape" (product differs
-// from the data size, zero dims), "axis", "group_size".
+// "x" (empty, non-finite), "q"/"x" (size mismatch, or the output overlapping
+// the input), "shape" (product differs from the data size, zero dims, element
+// count overflowing size_t), "axis", "group_size". README "Documented
+// behaviours" has the full table.
 //
 // Example:
 //   std::vector<float> x{0, 2, 3, 1000, -254, -1000};
