@@ -6,7 +6,10 @@
 //      none); -0.0 is returned as +0.0 so that every level gives the same bits.
 //  histogram(x, n, p, counts4)
 //      for every element (which must be finite):
-//        u   = ((absolute ? |x| : x) - p.lo) * p.inv_width     (float, this order)
+//        d   = (absolute ? |x| : x) - p.lo
+//        u   = d * p.inv_width                                  (float, this order)
+//        u   = -0.5 if u == 0 and d < 0   (a negative d whose product underflows
+//                                          to -0 still lies below 0: bin floor = -1)
 //        idx = clamp(floor(u) - p.offset, 0, nbins - 1)
 //      counts4[(i % 4) * nbins + idx] += 1 (four interleaved sub-histograms;
 //      the caller sums them). p.next/p.next_n only steer prefetching. Every
@@ -81,7 +84,9 @@ QMATH_ALWAYS_INLINE std::size_t minmax_scalar(const float* x, std::size_t n, flo
 QMATH_ALWAYS_INLINE std::uint32_t bin_scalar(float v, const detail::histogram_pass& p) noexcept {
   float a = v;
   if (p.absolute) a = a < 0.0f ? -a : a;
-  float u = (a - p.lo) * p.inv_width;
+  const float d = a - p.lo;
+  float u = d * p.inv_width;
+  if (u == 0.0f && d < 0.0f) u = -0.5f;
   const float lim = 4.6116860e18f;  // 2^62
   u = u < -lim ? -lim : (u > lim ? lim : u);
   std::int64_t f = static_cast<std::int64_t>(u);
@@ -230,7 +235,7 @@ void calib_histogram(const float* x, std::size_t n, const detail::histogram_pass
   if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
     const __m512 vlo = _mm512_set1_ps(p.lo), vinv = _mm512_set1_ps(p.inv_width);
     const __m512 voff = _mm512_set1_ps(p.offset), vtop = _mm512_set1_ps(static_cast<float>(nb - 1));
-    const __m512 zero = _mm512_setzero_ps();
+    const __m512 zero = _mm512_setzero_ps(), vneg_half = _mm512_set1_ps(-0.5f);
     const __m512i absm = _mm512_set1_epi32(p.absolute ? 0x7fffffff : -1);
     // Bins of 512 elements are computed first, then counted: the index loads
     // then never wait on a just-issued vector store (~20% faster than 32).
@@ -245,7 +250,10 @@ void calib_histogram(const float* x, std::size_t n, const detail::histogram_pass
         _mm_prefetch(reinterpret_cast<const char*>(p.next + pf), _MM_HINT_T0);
       for (std::size_t h = 0; h < blk; h += 16) {
         __m512 a = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(_mm512_loadu_ps(x + i + h)), absm));
-        __m512 u = _mm512_mul_ps(_mm512_sub_ps(a, vlo), vinv);
+        const __m512 d = _mm512_sub_ps(a, vlo);
+        __m512 u = _mm512_mul_ps(d, vinv);
+        u = _mm512_mask_mov_ps(u, _mm512_cmp_ps_mask(d, zero, _CMP_LT_OQ) & _mm512_cmp_ps_mask(u, zero, _CMP_EQ_OQ),
+                               vneg_half);
         u = _mm512_sub_ps(_mm512_roundscale_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC), voff);
         u = _mm512_min_ps(_mm512_max_ps(u, zero), vtop);
         _mm512_store_si512(reinterpret_cast<__m512i*>(idx + h), _mm512_cvttps_epi32(u));
@@ -263,7 +271,7 @@ void calib_histogram(const float* x, std::size_t n, const detail::histogram_pass
   if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
     const __m256 vlo = _mm256_set1_ps(p.lo), vinv = _mm256_set1_ps(p.inv_width);
     const __m256 voff = _mm256_set1_ps(p.offset), vtop = _mm256_set1_ps(static_cast<float>(nb - 1));
-    const __m256 zero = _mm256_setzero_ps();
+    const __m256 zero = _mm256_setzero_ps(), vneg_half = _mm256_set1_ps(-0.5f);
     const __m256 absm = _mm256_castsi256_ps(_mm256_set1_epi32(p.absolute ? 0x7fffffff : -1));
     alignas(32) std::int32_t idx[16];
     std::size_t pf = 0;
@@ -271,7 +279,10 @@ void calib_histogram(const float* x, std::size_t n, const detail::histogram_pass
       if (pf < p.next_n) _mm_prefetch(reinterpret_cast<const char*>(p.next + pf), _MM_HINT_T0);
       for (int h = 0; h < 2; ++h) {
         __m256 a = _mm256_and_ps(_mm256_loadu_ps(x + i + 8 * h), absm);
-        __m256 u = _mm256_mul_ps(_mm256_sub_ps(a, vlo), vinv);
+        const __m256 d = _mm256_sub_ps(a, vlo);
+        __m256 u = _mm256_mul_ps(d, vinv);
+        u = _mm256_blendv_ps(u, vneg_half,
+                             _mm256_and_ps(_mm256_cmp_ps(d, zero, _CMP_LT_OQ), _mm256_cmp_ps(u, zero, _CMP_EQ_OQ)));
         u = _mm256_sub_ps(_mm256_floor_ps(u), voff);
         u = _mm256_min_ps(_mm256_max_ps(u, zero), vtop);
         _mm256_store_si256(reinterpret_cast<__m256i*>(idx + 8 * h), _mm256_cvttps_epi32(u));

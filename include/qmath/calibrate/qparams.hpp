@@ -46,6 +46,7 @@ result<partition> partition_for(std::span<const std::size_t> shape, std::size_t 
                                 std::size_t group_size = 0) {
   const std::size_t n = shape_size(shape);
   if (n == 0) return empty_input("shape");
+  if (n == static_cast<std::size_t>(-1)) return out_of_range("shape", "element count overflows size_t");
   if constexpr (S::kind == granularity_kind::per_tensor) {
     return partition::per_tensor(n);
   } else if constexpr (S::kind == granularity_kind::per_channel) {

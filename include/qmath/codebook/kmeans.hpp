@@ -209,6 +209,11 @@ inline status kmeans_assign(std::span<const float> x, std::size_t d, std::span<c
   if (k > 0xFFFFFFFFull) return out_of_range("centroids", "at most 2^32 - 1 centroids");
   if (idx.size() != n) return size_mismatch("idx", "must hold one index per row of x");
   if (!dist.empty() && dist.size() != n) return size_mismatch("dist", "must be empty or hold one value per row");
+  QMATH_TRY(detail::check_no_overlap(idx, x, "idx"));
+  QMATH_TRY(detail::check_no_overlap(idx, centroids, "idx"));
+  QMATH_TRY(detail::check_no_overlap(dist, x, "dist"));
+  QMATH_TRY(detail::check_no_overlap(dist, centroids, "dist"));
+  QMATH_TRY(detail::check_no_overlap(dist, idx, "dist"));
   QMATH_TRY(detail::check_finite(x, "x"));
   QMATH_TRY(detail::check_finite(centroids, "centroids"));
   detail::centroid_panels cp;

@@ -124,6 +124,7 @@ class product_quantizer {
     if (x.size() % d_ != 0) return size_mismatch("x", "size must be a multiple of d");
     const std::size_t n = x.size() / d_;
     if (codes.size() != n * code_size()) return size_mismatch("codes", "must hold n x code_size() bytes");
+    QMATH_TRY(detail::check_no_overlap(codes, x, "codes"));
     QMATH_TRY(detail::check_finite(x, "x"));
     detail::parallel_rows(n, threads, [&](std::size_t b, std::size_t r) {
       encode_rows(x.data() + b * d_, r, codes.data() + b * code_size());
@@ -221,6 +222,7 @@ class product_quantizer {
     if (codes.size() % code_size() != 0) return size_mismatch("codes", "size must be a multiple of code_size()");
     const std::size_t n = codes.size() / code_size();
     if (x.size() != n * d_) return size_mismatch("x", "must hold n x d values");
+    QMATH_TRY(detail::check_no_overlap(x, codes, "x"));
     std::vector<std::uint32_t> q(M_);
     for (std::size_t i = 0; i < n; ++i) {
       read_code(codes.data() + i * code_size(), q.data());

@@ -37,7 +37,13 @@
 //   point is recomputed: clamp(qmin - round_half_even(min_neg / scale)).
 //
 // Errors: NaN or infinite min_val / max_val (errc::non_finite, named),
-// min_val > max_val ("min_val"), qmin > 0 or qmax < 0 ("qmin"/"qmax").
+// min_val > max_val ("min_val"), qmin > 0 or qmax < 0 ("qmin"/"qmax"),
+// eps not finite and > 0 (pytorch convention, "eps"), no code above the
+// zero point for tflite symmetric scales (e.g. 2-bit with reduce_range,
+// "qmax"), a range so wide that
+// the scale overflows float (errc::out_of_range, "max_val"). Denormal and
+// tiny ranges are legal: the scale is floored at eps (pytorch) or becomes
+// 1.0 below FLT_MIN (onnxruntime, tflite).
 //
 // Example (PyTorch MinMaxObserver, quint8, data in [-1, 2]):
 //   auto p = qmath::choose_qparams<qmath::uint8_affine_per_tensor>(-1.f, 2.f, {});
@@ -91,6 +97,7 @@ namespace detail {
 constexpr std::int32_t floor_div2(std::int32_t v) noexcept { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
 
 inline float pow2_ceil(float s) noexcept {
+  if (!is_finite(s) || !(s > 0.0f)) return s;  // frexp of Inf leaves e unspecified
   int e = 0;
   const float m = std::frexp(s, &e);  // s = m * 2^e, m in [0.5, 1)
   if (m == 0.5f) return s;
@@ -122,6 +129,8 @@ inline result<scale_zero_point> choose_qparams(float min_val, float max_val, std
   if (min_val > max_val) return invalid_argument("min_val", "must be <= max_val");
   if (qmin > 0) return out_of_range("qmin", "must be <= 0 (the range must hold zero)");
   if (qmax < 0 || qmax <= qmin) return out_of_range("qmax", "must be >= 0 and > qmin");
+  if (opt.convention == qparams_convention::pytorch && !(is_finite(opt.eps) && opt.eps > 0.0f))
+    return invalid_argument("eps", "must be finite and > 0");
   const bool sym = m != mapping::affine;
   if (opt.range == range_reduction::reduce_range) {
     if (sym && qmin >= 0) {
@@ -169,6 +178,7 @@ inline result<scale_zero_point> choose_qparams(float min_val, float max_val, std
     case qparams_convention::tflite: {
       if (sym) {
         const double denom = static_cast<double>(qmax - sym_zp);
+        if (!(denom > 0.0)) return out_of_range("qmax", "symmetric tflite scale needs a code above the zero point");
         const double scale = static_cast<double>(amax) / denom;
         r = {scale > 0.0 ? static_cast<float>(scale) : 1.0f, sym_zp};
         if (!(r.scale >= std::numeric_limits<float>::min())) r.scale = 1.0f;
@@ -200,6 +210,10 @@ inline result<scale_zero_point> choose_qparams(float min_val, float max_val, std
       r.zero_point = detail::clamp_i32(static_cast<double>(qmin) - round_half_even(min_neg / r.scale), qmin, qmax);
     }
   }
+  // A range wider than the float range can step through (e.g. [-FLT_MAX,
+  // FLT_MAX] for 8 bits, or a power-of-two scale above 2^127): no finite
+  // scale covers it.
+  if (!is_finite(r.scale)) return out_of_range("max_val", "range too wide: the scale overflows float");
   return r;
 }
 

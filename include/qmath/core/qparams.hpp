@@ -140,14 +140,26 @@ struct axis_layout {
   [[nodiscard]] constexpr std::size_t size() const noexcept { return outer * channels * inner; }
 };
 
+namespace detail {
+/// a * b, or false when the product does not fit in size_t.
+constexpr bool checked_mul(std::size_t a, std::size_t b, std::size_t& out) noexcept {
+  if (a != 0 && b > static_cast<std::size_t>(-1) / a) return false;
+  out = a * b;
+  return true;
+}
+}  // namespace detail
+
 /// The layout of `shape` around `axis`; errors: axis out of range, empty
-/// shape, zero dimension ("shape").
+/// shape, zero dimension, or a shape whose element count overflows size_t
+/// ("shape", errc::out_of_range; checked before any element is touched).
 inline result<axis_layout> make_axis_layout(std::span<const std::size_t> shape, std::size_t axis) noexcept {
   if (shape.empty()) return empty_input("shape");
   if (axis >= shape.size()) return out_of_range("axis", "must be < the rank of shape");
   axis_layout l;
+  std::size_t total = 1;
   for (std::size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] == 0) return invalid_argument("shape", "dimensions must be > 0");
+    if (!detail::checked_mul(total, shape[d], total)) return out_of_range("shape", "element count overflows size_t");
     if (d < axis) l.outer *= shape[d];
     else if (d == axis) l.channels = shape[d];
     else l.inner *= shape[d];
@@ -155,11 +167,13 @@ inline result<axis_layout> make_axis_layout(std::span<const std::size_t> shape, 
   return l;
 }
 
-/// Number of elements of a shape (0 for an empty shape).
+/// Number of elements of a shape (0 for an empty shape; SIZE_MAX when the
+/// product overflows size_t, which no real tensor can match).
 constexpr std::size_t shape_size(std::span<const std::size_t> shape) noexcept {
   if (shape.empty()) return 0;
   std::size_t n = 1;
-  for (std::size_t d : shape) n *= d;
+  for (std::size_t d : shape)
+    if (!detail::checked_mul(n, d, n)) return static_cast<std::size_t>(-1);
   return n;
 }
 

@@ -225,7 +225,8 @@ inline isa gemm_active_isa() noexcept { return detail::selected_level<detail::ge
 /// the range of its type; B: packed weights (K x N); C: M x N row-major with
 /// ld; the stage is one of output_int32 (C int32), output_requantize /
 /// output_requantize_fixed (C int8 or uint8), output_dequantize (C float).
-/// Errors name the argument: 'a', 'b' (not packed, K mismatch), 'c', 'a_zero_point',
+/// Errors name the argument: 'a', 'b' (not packed, K mismatch), 'c' (size,
+/// (M - 1) * ld + N overflowing size_t, or overlapping A), 'a_zero_point',
 /// 'bias', 'multiplier', 'zero_point', 'clamp_min', 'clamp_max', 'a_scale',
 /// 'b_scale', 'lo', 'options'.
 template <class TA, class Out, class Stage>
@@ -238,6 +239,7 @@ status gemm(matrix_view<TA> a, std::int32_t a_zero_point, const packed_weights& 
   QMATH_TRY(detail::check_zero_point_of<TA>(a_zero_point, "a_zero_point"));
   const std::size_t M = a.rows, N = b.n(), K = a.cols;
   QMATH_TRY(detail::check_output(c, M, N));
+  QMATH_TRY(detail::check_no_overlap(c.data, a.data, "c"));
   QMATH_TRY(detail::check_stage<Out>(stage, M, N));
   if (opt.threads > 1024) return out_of_range("options", "threads must be <= 1024");
   const detail::gemm_kernels* kt = detail::select_kernels<detail::gemm_kernels>();

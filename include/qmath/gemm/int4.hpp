@@ -135,7 +135,8 @@ inline status check_int4_call(const matrix_view<std::int8_t>& a, std::span<const
   if (!bias.empty() && bias.size() != b.n()) return size_mismatch("bias", "must be empty or hold N values");
   for (std::size_t j = 0; j < bias.size(); ++j)
     if (!is_finite(bias[j])) return invalid_argument("bias", "must be finite").at(j);
-  return check_output(c, a.rows, b.n());
+  QMATH_TRY(check_output(c, a.rows, b.n()));
+  return check_no_overlap(c.data, a.data, "c");
 }
 
 }  // namespace detail

@@ -14,6 +14,7 @@
 #include <span>
 #include <type_traits>
 
+#include "qmath/detail/checks.hpp"
 #include "qmath/gemm/types.hpp"
 #include "qmath/quantize/requantize.hpp"
 
@@ -127,6 +128,7 @@ status check_output(const matrix_span<Out>& c, std::size_t m, std::size_t n) noe
   if (c.rows != m || c.cols != n) return size_mismatch("c", "must be M x N");
   if (c.data.data() == nullptr) return invalid_argument("c", "data is null");
   if (c.stride() < n) return invalid_argument("c", "leading dimension ld is smaller than N");
+  if (m - 1 > (std::numeric_limits<std::size_t>::max() - n) / c.stride()) return size_mismatch("c", "size overflows size_t");
   if ((m - 1) * c.stride() + n > c.data.size()) return size_mismatch("c", "data is smaller than (M - 1) * ld + N");
   return ok_status;
 }
@@ -146,6 +148,8 @@ status gemm_reference(matrix_view<TA> a, std::int32_t a_zero_point, matrix_view<
   if (!(b_zero_point.empty() || b_zero_point.size() == 1 || b_zero_point.size() == b.cols))
     return size_mismatch("b_zero_point", "must hold 0, 1 or N values");
   QMATH_TRY(detail::check_output(c, a.rows, b.cols));
+  QMATH_TRY(detail::check_no_overlap(c.data, a.data, "c"));
+  QMATH_TRY(detail::check_no_overlap(c.data, b.data, "c"));
   QMATH_TRY(detail::check_stage<Out>(stage, a.rows, b.cols));
   const std::size_t M = a.rows, N = b.cols, K = a.cols;
   for (std::size_t i = 0; i < M; ++i) {

@@ -72,7 +72,7 @@ constexpr fake_quant_element fake_quant_value(float x, float scale, std::int32_t
   const bool in = r >= lo && r <= hi;
   r = r < lo ? lo : r;
   r = r > hi ? hi : r;
-  return {r * scale, in};
+  return {(r + 0.0f) * scale, in};  // + 0: an integer code offset has no -0
 }
 
 }  // namespace qmath

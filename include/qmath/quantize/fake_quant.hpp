@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <span>
 
+#include "qmath/detail/checks.hpp"
 #include "qmath/quantize/quantize.hpp"
 
 namespace qmath {
@@ -92,6 +93,14 @@ inline status check_fq_sizes(std::size_t xn, std::size_t yn, std::size_t mn) noe
   return ok_status;
 }
 
+/// y may be x itself (in place) but must not overlap it otherwise; the mask
+/// must not overlap x or y.
+inline status check_fq_alias(std::span<const float> x, std::span<float> y, std::span<std::uint8_t> mask) noexcept {
+  QMATH_TRY(check_in_place_or_disjoint(y, x, "y"));
+  QMATH_TRY(check_no_overlap(mask, x, "mask"));
+  return check_no_overlap(mask, y, "mask");
+}
+
 }  // namespace detail
 
 /// Per-tensor fake quant: y = dequantize(quantize(x)); `mask` (empty, or one
@@ -101,6 +110,7 @@ status fake_quant(std::span<const float> x, const qparams<S>& p, std::span<float
                   const quantize_options& opt = {}) noexcept {
   QMATH_TRY(detail::check_options(opt));
   QMATH_TRY(detail::check_fq_sizes(x.size(), y.size(), mask.size()));
+  QMATH_TRY(detail::check_fq_alias(x, y, mask));
   QMATH_TRY(check_qparams(p));
   return detail::fake_quant_impl<S>(x, y, mask, nullptr, &p.scale, &p.zero_point, opt);
 }
@@ -112,6 +122,7 @@ status fake_quant(std::span<const float> x, std::span<const std::size_t> shape, 
                   std::span<float> y, std::span<std::uint8_t> mask, const quantize_options& opt = {}) noexcept {
   QMATH_TRY(detail::check_options(opt));
   QMATH_TRY(detail::check_fq_sizes(x.size(), y.size(), mask.size()));
+  QMATH_TRY(detail::check_fq_alias(x, y, mask));
   auto pl = detail::check_layout(p, shape, x.size());
   if (!pl) return pl.error();
   return detail::fake_quant_impl<S>(x, y, mask, &*pl, p.scale.data(), p.zero_point.data(), opt);
@@ -123,6 +134,8 @@ inline status fake_quant_backward(std::span<const float> dy, std::span<const std
   if (dy.empty()) return empty_input("dy");
   if (mask.size() != dy.size()) return size_mismatch("mask", "must have as many elements as dy");
   if (dx.size() != dy.size()) return size_mismatch("dx", "must have as many elements as dy");
+  QMATH_TRY(detail::check_in_place_or_disjoint(dx, dy, "dx"));
+  QMATH_TRY(detail::check_no_overlap(dx, mask, "dx"));
   for (std::size_t i = 0; i < dy.size(); ++i) dx[i] = mask[i] ? dy[i] : 0.0f;
   return ok_status;
 }

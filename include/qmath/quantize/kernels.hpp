@@ -671,6 +671,10 @@ QMATH_ALWAYS_INLINE typename O::F quant_step(typename O::F x, typename O::F s, t
   if (QMATH_UNLIKELY(O::nf_any(m))) {
     any_nf = true;
     t = O::nan_to_zero(t);
+  } else if constexpr (D == division::reciprocal) {
+    // A finite x can still give NaN: 0 * (1 / scale) with 1 / scale = +Inf
+    // (scale below 2^-128). The reference maps that NaN to 0 as well.
+    t = O::nan_to_zero(t);
   }
   t = O::minf(O::maxf(t, lo), hi);
   return round_mode<O, R>(t, idx, bk);
@@ -833,8 +837,8 @@ bool fq_run_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
   const float lof = static_cast<float>(a.qmin - a.zero_point), hif = static_cast<float>(a.qmax - a.zero_point);
   const auto lo = O::set1f(lof), hi = O::set1f(hif);
   const auto lo1 = O::set1f(lof - 1.0f), hi1 = O::set1f(hif + 1.0f);
+  const auto zero = O::set1f(0.0f);
   const auto iota = O::iota();
-  const auto pos0 = O::set1f(0.0f);
   bool nf = false;
   auto block = [&](const float* xp, float* yp, std::uint8_t* mp, std::uint64_t index) {
     const std::uint32_t bk = R == rounding::stochastic ? block_key(a.key, index) : 0u;
@@ -846,9 +850,10 @@ bool fq_run_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
       const auto idx = O::addi(i0, O::set1i(static_cast<std::int32_t>(k * O::W)));
       auto r = quant_step<O, R, D>(xv, s, inv, lo1, hi1, idx, bk, nf);
       m[k] = O::mask01(O::and_m(O::cmp_ge(r, lo), O::cmp_le(r, hi)));
-      // + 0.0 turns a -0.0 from the round instruction into +0.0, as the
-      // scalar reference (and PyTorch's integer round trip) give.
-      r = O::add(O::minf(O::maxf(r, lo), hi), pos0);
+      // + 0: the code offset is an integer, so -0 (round of a tiny negative
+      // t with roundps / vrndscaleps / frintn) must become +0 like the
+      // reference (y = float(q - zp) * scale).
+      r = O::add(O::minf(O::maxf(r, lo), hi), zero);
       O::storef(yp + k * O::W, O::mul(r, s));
     }
     if (mp) O::template store_codes4<std::uint8_t>(mp, m[0], m[1], m[2], m[3]);
@@ -897,9 +902,8 @@ bool fq_vec_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
   using O = ops<impl_level<L>()>;
   constexpr std::size_t B = 4 * O::W;
   const auto qmin = O::set1i(a.qmin), qmax = O::set1i(a.qmax);
-  const auto one = O::set1f(1.0f);
+  const auto one = O::set1f(1.0f), zero = O::set1f(0.0f);
   const auto iota = O::iota();
-  const auto pos0 = O::set1f(0.0f);
   bool nf = false;
   auto block = [&](const float* xp, const float* sp, const std::int32_t* zpp, float* yp, std::uint8_t* mp,
                    std::uint64_t index) {
@@ -916,9 +920,10 @@ bool fq_vec_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
       const auto idx = O::addi(i0, O::set1i(static_cast<std::int32_t>(k * O::W)));
       auto r = quant_step<O, R, D>(xv, s, inv, O::sub(lo, one), O::add(hi, one), idx, bk, nf);
       m[k] = O::mask01(O::and_m(O::cmp_ge(r, lo), O::cmp_le(r, hi)));
-      // + 0.0 turns a -0.0 from the round instruction into +0.0, as the
-      // scalar reference (and PyTorch's integer round trip) give.
-      r = O::add(O::minf(O::maxf(r, lo), hi), pos0);
+      // + 0: the code offset is an integer, so -0 (round of a tiny negative
+      // t with roundps / vrndscaleps / frintn) must become +0 like the
+      // reference (y = float(q - zp) * scale).
+      r = O::add(O::minf(O::maxf(r, lo), hi), zero);
       O::storef(yp + k * O::W, O::mul(r, s));
     }
     if (mp) O::template store_codes4<std::uint8_t>(mp, m[0], m[1], m[2], m[3]);

@@ -28,9 +28,11 @@
 
 namespace qmath {
 
-/// Bytes needed for `count` codes of `bits` bits.
+/// Bytes needed for `count` codes of `bits` bits: ceil(count * bits / 8),
+/// computed without overflow for every count (bits in 1..8).
 constexpr std::size_t packed_size(std::size_t count, int bits) noexcept {
-  return (count * static_cast<std::size_t>(bits) + 7) / 8;
+  const std::size_t b = static_cast<std::size_t>(bits);
+  return count / 8 * b + (count % 8 * b + 7) / 8;
 }
 
 namespace detail {
@@ -64,6 +66,7 @@ template <class T>
   requires(std::is_same_v<T, std::int8_t> || std::is_same_v<T, std::uint8_t>)
 status pack(std::span<const T> codes, int bits, std::span<std::uint8_t> packed) noexcept {
   QMATH_TRY(detail::check_pack_args(codes.size(), bits, packed.size()));
+  QMATH_TRY(detail::check_no_overlap(packed, codes, "packed"));
   const auto* c = reinterpret_cast<const std::uint8_t*>(codes.data());
   const std::uint8_t bad = detail::qkernels()->pack(c, packed.data(), codes.size(), bits, detail::sign_bias_of<T>(bits));
   if (bad) return detail::first_bad_code(codes, bits);
@@ -75,6 +78,7 @@ template <class T>
   requires(std::is_same_v<T, std::int8_t> || std::is_same_v<T, std::uint8_t>)
 status unpack(std::span<const std::uint8_t> packed, int bits, std::span<T> codes) noexcept {
   QMATH_TRY(detail::check_pack_args(codes.size(), bits, packed.size()));
+  QMATH_TRY(detail::check_no_overlap(codes, packed, "codes"));
   detail::qkernels()->unpack(packed.data(), reinterpret_cast<std::uint8_t*>(codes.data()), codes.size(), bits,
                              detail::sign_bias_of<T>(bits));
   return ok_status;
@@ -158,6 +162,7 @@ status quantize_packed(std::span<const float> x, const qparams<S>& p, std::span<
   QMATH_TRY(detail::check_options(opt));
   if (x.empty()) return empty_input("x");
   if (packed.size() < packed_size(x.size(), S::bits)) return size_mismatch("packed", "too small");
+  QMATH_TRY(detail::check_no_overlap(packed, x, "packed"));
   QMATH_TRY(check_qparams(p));
   return detail::quantize_packed_impl<S>(x, packed, nullptr, &p.scale, &p.zero_point, opt);
 }
@@ -169,6 +174,7 @@ status quantize_packed(std::span<const float> x, std::span<const std::size_t> sh
   QMATH_TRY(detail::check_options(opt));
   if (x.empty()) return empty_input("x");
   if (packed.size() < packed_size(x.size(), S::bits)) return size_mismatch("packed", "too small");
+  QMATH_TRY(detail::check_no_overlap(packed, x, "packed"));
   auto pl = detail::check_layout(p, shape, x.size());
   if (!pl) return pl.error();
   return detail::quantize_packed_impl<S>(x, packed, &*pl, p.scale.data(), p.zero_point.data(), opt);
@@ -181,6 +187,7 @@ status dequantize_packed(std::span<const std::uint8_t> packed, const qparams<S>&
                          const dequantize_options& opt = {}) noexcept {
   if (x.empty()) return empty_input("x");
   if (packed.size() < packed_size(x.size(), S::bits)) return size_mismatch("packed", "too small");
+  QMATH_TRY(detail::check_no_overlap(x, packed, "x"));
   QMATH_TRY(check_qparams(p));
   detail::dequantize_packed_impl<S>(packed, x, nullptr, &p.scale, &p.zero_point, opt);
   return ok_status;
@@ -192,6 +199,7 @@ status dequantize_packed(std::span<const std::uint8_t> packed, std::span<const s
                          const qparams<S>& p, std::span<float> x, const dequantize_options& opt = {}) noexcept {
   if (x.empty()) return empty_input("x");
   if (packed.size() < packed_size(x.size(), S::bits)) return size_mismatch("packed", "too small");
+  QMATH_TRY(detail::check_no_overlap(x, packed, "x"));
   auto pl = detail::check_layout(p, shape, x.size());
   if (!pl) return pl.error();
   detail::dequantize_packed_impl<S>(packed, x, &*pl, p.scale.data(), p.zero_point.data(), opt);

@@ -19,8 +19,10 @@
 // (qmath::quantize_value), including tails and unaligned pointers.
 //
 // Errors name the argument: "scale"/"zero_point" (bad qparams, with index),
-// "x" (empty, non-finite), "q"/"x" (size mismatch), "shape" (product differs
-// from the data size, zero dims), "axis", "group_size".
+// "x" (empty, non-finite), "q"/"x" (size mismatch, or the output overlapping
+// the input), "shape" (product differs from the data size, zero dims, element
+// count overflowing size_t), "axis", "group_size". README "Documented
+// behaviours" has the full table.
 //
 // Example:
 //   std::vector<float> x{0, 2, 3, 1000, -254, -1000};
@@ -37,6 +39,7 @@
 #include "qmath/core/rounding.hpp"
 #include "qmath/core/scheme.hpp"
 #include "qmath/core/status.hpp"
+#include "qmath/detail/checks.hpp"
 #include "qmath/detail/parallel.hpp"
 #include "qmath/quantize/element.hpp"
 #include "qmath/quantize/kernels.hpp"
@@ -333,6 +336,7 @@ status quantize(std::span<const float> x, const qparams<S>& p, std::span<typenam
                 const quantize_options& opt = {}) noexcept {
   QMATH_TRY(detail::check_options(opt));
   QMATH_TRY(detail::check_sizes<S>(x.size(), q.size(), "q"));
+  QMATH_TRY(detail::check_no_overlap(q, x, "q"));
   QMATH_TRY(check_qparams(p));
   return detail::quantize_impl<S>(x, q, nullptr, &p.scale, &p.zero_point, opt);
 }
@@ -344,6 +348,7 @@ status quantize(std::span<const float> x, std::span<const std::size_t> shape, co
                 std::span<typename S::storage_type> q, const quantize_options& opt = {}) noexcept {
   QMATH_TRY(detail::check_options(opt));
   QMATH_TRY(detail::check_sizes<S>(x.size(), q.size(), "q"));
+  QMATH_TRY(detail::check_no_overlap(q, x, "q"));
   auto pl = detail::check_layout(p, shape, x.size());
   if (!pl) return pl.error();
   return detail::quantize_impl<S>(x, q, &*pl, p.scale.data(), p.zero_point.data(), opt);
@@ -381,6 +386,7 @@ status dequantize(std::span<const typename S::storage_type> q, const qparams<S>&
                   const dequantize_options& opt = {}) noexcept {
   if (q.empty()) return empty_input("q");
   if (x.size() != q.size()) return size_mismatch("x", "must have as many elements as q");
+  QMATH_TRY(detail::check_no_overlap(x, q, "x"));
   QMATH_TRY(check_qparams(p));
   detail::dequantize_impl<typename S::storage_type>(q, x, nullptr, &p.scale, &p.zero_point, opt);
   return ok_status;
@@ -393,6 +399,7 @@ status dequantize(std::span<const typename S::storage_type> q, std::span<const s
                   const qparams<S>& p, std::span<float> x, const dequantize_options& opt = {}) noexcept {
   if (q.empty()) return empty_input("q");
   if (x.size() != q.size()) return size_mismatch("x", "must have as many elements as q");
+  QMATH_TRY(detail::check_no_overlap(x, q, "x"));
   auto pl = detail::check_layout(p, shape, q.size());
   if (!pl) return pl.error();
   detail::dequantize_impl<typename S::storage_type>(q, x, &*pl, p.scale.data(), p.zero_point.data(), opt);

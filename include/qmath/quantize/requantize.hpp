@@ -35,6 +35,7 @@
 #include <span>
 #include <type_traits>
 
+#include "qmath/detail/checks.hpp"
 #include "qmath/core/rounding.hpp"
 #include "qmath/core/status.hpp"
 
@@ -138,6 +139,7 @@ template <class Out>
 constexpr status check_requant(std::size_t n, std::size_t cols, std::size_t bias_n, std::size_t mult_n,
                                std::size_t out_n, const requant_output& o) noexcept {
   if (cols == 0) return invalid_argument("cols", "must be > 0");
+  if (n == 0) return empty_input("acc");
   if (n % cols != 0) return size_mismatch("acc", "size must be a multiple of cols");
   if (out_n != n) return size_mismatch("out", "must have the size of acc");
   if (bias_n != 0 && bias_n != cols) return size_mismatch("bias", "must be empty or have cols entries");
@@ -159,6 +161,7 @@ template <class Out>
 status requantize_float(std::span<const std::int32_t> acc, std::size_t cols, std::span<const std::int32_t> bias,
                         std::span<const float> multiplier, requant_output o, std::span<Out> out) noexcept {
   QMATH_TRY(detail::check_requant<Out>(acc.size(), cols, bias.size(), multiplier.size(), out.size(), o));
+  QMATH_TRY(detail::check_no_overlap(out, acc, "out"));
   for (std::size_t j = 0; j < multiplier.size(); ++j) {
     if (!is_finite(multiplier[j]) || !(multiplier[j] >= 0.0f)) {
       return invalid_argument("multiplier", "must be finite and >= 0").at(j);
@@ -180,6 +183,7 @@ template <class Out>
 status requantize_fixed(std::span<const std::int32_t> acc, std::size_t cols, std::span<const std::int32_t> bias,
                         std::span<const fixed_multiplier> multiplier, requant_output o, std::span<Out> out) noexcept {
   QMATH_TRY(detail::check_requant<Out>(acc.size(), cols, bias.size(), multiplier.size(), out.size(), o));
+  QMATH_TRY(detail::check_no_overlap(out, acc, "out"));
   for (std::size_t j = 0; j < multiplier.size(); ++j) {
     const fixed_multiplier m = multiplier[j];
     if (m.multiplier < 0 || m.shift < -31 || m.shift > 31) {
