@@ -1,0 +1,614 @@
+#pragma once
+// Dispatched dot-product kernels of the GGUF module (private; see gguf/dot.hpp).
+//
+// Every kernel computes, for each of `rows` rows (row r at x + r * x_stride
+// bytes, nb blocks) and the vector y (nb blocks), the value defined in
+// dot.hpp: an exact int32 sum per block, one float term per block, the terms
+// added into 8 float lanes (block b into lane b % 8, in order) and the lanes
+// folded as ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). Integer parts are exact on
+// every level, float operations are the same on every level (each product is
+// fenced, no fused multiply-add), so all levels give identical bits.
+//
+// Integer techniques: x86 vpmaddubsw (u8 x s8 pairs into int16) only where
+// the operands cannot saturate it (4/5/6-bit codes: |pair| <= 63 * 128 * 2),
+// offsets applied as exact int16 differences (q*a - o*(a0+a1)); vpdpbusd
+// (AVX-VNNI, AVX512-VNNI on ymm) for the legacy blocks; int8 x int8 by exact
+// widening (vpmovsxbw + vpmaddwd) on AVX2/SSE4.1 and by the u8 bias trick
+// ((x + 128) * a - 128 * a) with vpdpbusd. ARM: codes minus their offset as
+// int8, then sdot (dotprod, i8mm) or vmull_s8 + vpadalq_s16 (NEON).
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "qmath/gguf/blocks.hpp"
+#include "qmath/simd/arch/x86.hpp"
+#include "qmath/simd/dispatch.hpp"
+
+#if defined(QMATH_ARCH_X86)
+#include <immintrin.h>
+#elif defined(QMATH_ARCH_AARCH64)
+#include <arm_neon.h>
+#endif
+
+namespace qmath::detail {
+
+/// The dot products of the GGUF module (one kernel per pair of block types).
+struct gguf_kernels {
+  isa level;
+  using dot_fn = void (*)(const void* x, std::size_t x_stride, std::size_t rows, const void* y, std::size_t nb,
+                          float* out) noexcept;
+  dot_fn q4_0_q8_0, q4_1_q8_1, q5_0_q8_0, q5_1_q8_1, q8_0_q8_0, q4_k_q8_k, q6_k_q8_k;
+};
+
+}  // namespace qmath::detail
+
+QMATH_SIMD_DIAGNOSTICS_BEGIN
+namespace qmath::kernel::QMATH_TARGET_NS {
+
+namespace gguf_k {
+
+using namespace ::qmath::gguf;
+
+QMATH_ALWAYS_INLINE float fence(float v) noexcept {
+#if defined(QMATH_ARCH_X86)
+  __asm__("" : "+x"(v));
+#elif defined(QMATH_ARCH_AARCH64)
+  __asm__("" : "+w"(v));
+#endif
+  return v;
+}
+
+/// binary16 -> float32, exact, integer operations only (NaN -> quiet NaN of the same sign).
+QMATH_ALWAYS_INLINE float h2f(std::uint16_t h) noexcept {
+  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+  const std::uint32_t mag = h & 0x7FFFu;
+  std::uint32_t bits;
+  if (mag < 0x400u) {
+    float f = fence(static_cast<float>(static_cast<std::int32_t>(mag)) * 5.9604644775390625e-8f);  // * 2^-24
+    std::memcpy(&bits, &f, 4);
+  } else if (mag >= 0x7C00u) {
+    bits = mag == 0x7C00u ? 0x7F800000u : 0x7FC00000u;
+  } else {
+    bits = (mag << 13) + (112u << 23);
+  }
+  bits |= sign;
+  float r;
+  std::memcpy(&r, &bits, 4);
+  return r;
+}
+
+QMATH_ALWAYS_INLINE float fold8(const float* f) noexcept {
+  const float a0 = f[0] + f[4], a1 = f[1] + f[5], a2 = f[2] + f[6], a3 = f[3] + f[7];
+  return (a0 + a2) + (a1 + a3);
+}
+
+QMATH_ALWAYS_INLINE std::uint32_t qh32(const std::uint8_t* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;  // little-endian hosts
+}
+
+// ---------------------------------------------------------------- scalar integer parts
+QMATH_ALWAYS_INLINE std::int32_t isum(const block_q4_0& x, const block_q8_0& y) noexcept {
+  std::int32_t s = 0;
+  for (int j = 0; j < 16; ++j) {
+    s += ((x.qs[j] & 0x0F) - 8) * y.qs[j];
+    s += ((x.qs[j] >> 4) - 8) * y.qs[j + 16];
+  }
+  return s;
+}
+QMATH_ALWAYS_INLINE std::int32_t isum(const block_q4_1& x, const block_q8_1& y) noexcept {
+  std::int32_t s = 0;
+  for (int j = 0; j < 16; ++j) s += (x.qs[j] & 0x0F) * y.qs[j] + (x.qs[j] >> 4) * y.qs[j + 16];
+  return s;
+}
+QMATH_ALWAYS_INLINE std::int32_t isum(const block_q5_0& x, const block_q8_0& y) noexcept {
+  const std::uint32_t qh = qh32(x.qh);
+  std::int32_t s = 0;
+  for (int j = 0; j < 16; ++j) {
+    s += static_cast<std::int32_t>(((x.qs[j] & 0x0Fu) | (((qh >> j) & 1u) << 4)) - 16) * y.qs[j];
+    s += static_cast<std::int32_t>(((x.qs[j] >> 4) | (((qh >> (j + 16)) & 1u) << 4)) - 16) * y.qs[j + 16];
+  }
+  return s;
+}
+QMATH_ALWAYS_INLINE std::int32_t isum(const block_q5_1& x, const block_q8_1& y) noexcept {
+  const std::uint32_t qh = qh32(x.qh);
+  std::int32_t s = 0;
+  for (int j = 0; j < 16; ++j) {
+    s += static_cast<std::int32_t>((x.qs[j] & 0x0Fu) | (((qh >> j) & 1u) << 4)) * y.qs[j];
+    s += static_cast<std::int32_t>((x.qs[j] >> 4) | (((qh >> (j + 16)) & 1u) << 4)) * y.qs[j + 16];
+  }
+  return s;
+}
+QMATH_ALWAYS_INLINE std::int32_t isum(const block_q8_0& x, const block_q8_0& y) noexcept {
+  std::int32_t s = 0;
+  for (int j = 0; j < 32; ++j) s += x.qs[j] * y.qs[j];
+  return s;
+}
+
+// ---------------------------------------------------------------- float terms
+QMATH_ALWAYS_INLINE float term(std::int32_t s, const block_q4_0& x, const block_q8_0& y) noexcept {
+  return fence(static_cast<float>(s) * fence(h2f(x.d) * h2f(y.d)));
+}
+QMATH_ALWAYS_INLINE float term(std::int32_t s, const block_q5_0& x, const block_q8_0& y) noexcept {
+  return fence(static_cast<float>(s) * fence(h2f(x.d) * h2f(y.d)));
+}
+QMATH_ALWAYS_INLINE float term(std::int32_t s, const block_q8_0& x, const block_q8_0& y) noexcept {
+  return fence(static_cast<float>(s) * fence(h2f(x.d) * h2f(y.d)));
+}
+template <class X>
+QMATH_ALWAYS_INLINE float term(std::int32_t s, const X& x, const block_q8_1& y) noexcept {
+  return fence(static_cast<float>(s) * fence(h2f(x.d) * h2f(y.d))) + fence(h2f(x.m) * h2f(y.s));
+}
+
+/// The scalar reference of a legacy pair: block b into lane b % 8.
+template <class X, class Y>
+QMATH_ALWAYS_INLINE float dot_scalar(const X* x, const Y* y, std::size_t b0, std::size_t nb, float* f) noexcept {
+  for (std::size_t b = b0; b < nb; ++b) f[b & 7] = f[b & 7] + term(isum(x[b], y[b]), x[b], y[b]);
+  return fold8(f);
+}
+
+// ---------------------------------------------------------------- K-quants, scalar
+struct kparts {
+  std::int32_t s, m;
+};
+QMATH_ALWAYS_INLINE kparts kpart_scalar(const block_q4_k& x, const block_q8_k& y) noexcept {
+  std::int32_t s = 0, m = 0;
+  for (int j = 0; j < 8; ++j) {
+    std::uint8_t sc, mn;
+    get_scale_min_k4(j, x.scales, &sc, &mn);
+    const int c = j / 2;
+    const bool high = j & 1;
+    std::int32_t t = 0;
+    for (int l = 0; l < 32; ++l) {
+      const std::uint8_t byte = x.qs[32 * c + l];
+      t += (high ? (byte >> 4) : (byte & 0x0F)) * y.qs[32 * j + l];
+    }
+    s += sc * t;
+    m += mn * (y.bsums[2 * j] + y.bsums[2 * j + 1]);
+  }
+  return {s, m};
+}
+QMATH_ALWAYS_INLINE std::int32_t kpart_scalar(const block_q6_k& x, const block_q8_k& y) noexcept {
+  std::int32_t s = 0;
+  for (int j = 0; j < 16; ++j) {
+    std::int32_t t = 0;
+    for (int i = 0; i < 16; ++i) {
+      const int e = 16 * j + i, h = e / 128, r = e % 128, k = r / 32, l = r % 32;
+      const std::uint8_t low = x.ql[64 * h + l + 32 * (k & 1)];
+      const int q = (k < 2 ? (low & 0xF) : (low >> 4)) | (((x.qh[32 * h + l] >> (2 * k)) & 3) << 4);
+      t += (q - 32) * y.qs[e];
+    }
+    s += x.scales[j] * t;
+  }
+  return s;
+}
+QMATH_ALWAYS_INLINE float kterm(kparts p, const block_q4_k& x, const block_q8_k& y) noexcept {
+  const float dd = fence(h2f(x.d) * y.d), dm = fence(h2f(x.dmin) * y.d);
+  return fence(static_cast<float>(p.s) * dd) - fence(static_cast<float>(p.m) * dm);
+}
+QMATH_ALWAYS_INLINE float kterm(std::int32_t s, const block_q6_k& x, const block_q8_k& y) noexcept {
+  return fence(static_cast<float>(s) * fence(h2f(x.d) * y.d));
+}
+
+// ---------------------------------------------------------------- x86
+#if defined(QMATH_ARCH_X86) && defined(__SSE4_1__)
+QMATH_ALWAYS_INLINE __m128i sum_i16_pairs128(__m128i v) noexcept { return _mm_madd_epi16(v, _mm_set1_epi16(1)); }
+/// sum (q - off) * a over 16 elements, q in 0..31 (u8), a int8; off = 2^sh (sh < 0: no offset).
+template <int Sh>
+QMATH_ALWAYS_INLINE __m128i dot16_u(__m128i q, __m128i a) noexcept {
+  __m128i p = _mm_maddubs_epi16(q, a);
+  if constexpr (Sh >= 0) p = _mm_sub_epi16(p, _mm_slli_epi16(_mm_maddubs_epi16(_mm_set1_epi8(1), a), Sh));
+  return sum_i16_pairs128(p);
+}
+QMATH_ALWAYS_INLINE __m128i dot16_s8(__m128i x, __m128i a) noexcept {
+  const __m128i lo = _mm_madd_epi16(_mm_cvtepi8_epi16(x), _mm_cvtepi8_epi16(a));
+  const __m128i hi = _mm_madd_epi16(_mm_cvtepi8_epi16(_mm_unpackhi_epi64(x, x)), _mm_cvtepi8_epi16(_mm_unpackhi_epi64(a, a)));
+  return _mm_add_epi32(lo, hi);
+}
+/// Bit 4 of elements 16h .. 16h+15 from qh: 0x10 where set.
+QMATH_ALWAYS_INLINE __m128i qh_bits128(std::uint32_t qh, int h) noexcept {
+  const std::uint32_t v = qh >> (16 * h);
+  const __m128i b = _mm_set_epi64x(static_cast<long long>(0x0101010101010101ull * ((v >> 8) & 0xFF)),
+                                   static_cast<long long>(0x0101010101010101ull * (v & 0xFF)));
+  const __m128i m = _mm_set_epi64x(static_cast<long long>(0x8040201008040201ull), static_cast<long long>(0x8040201008040201ull));
+  return _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(b, m), m), _mm_set1_epi8(0x10));
+}
+#endif
+
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
+QMATH_ALWAYS_INLINE __m256 fence256(__m256 v) noexcept {
+  __asm__("" : "+x"(v));
+  return v;
+}
+QMATH_ALWAYS_INLINE __m256i nibbles256(const std::uint8_t* qs) noexcept {
+  const __m128i r = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  const __m128i f = _mm_set1_epi8(0x0F);
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(r, 4), f), _mm_and_si128(r, f));
+}
+QMATH_ALWAYS_INLINE __m256i qh_bits256(std::uint32_t qh) noexcept {
+  return _mm256_set_m128i(qh_bits128(qh, 1), qh_bits128(qh, 0));
+}
+QMATH_ALWAYS_INLINE __m256i loadu256(const void* p) noexcept { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+QMATH_ALWAYS_INLINE __m256i sum_i16_pairs(__m256i v) noexcept { return _mm256_madd_epi16(v, _mm256_set1_epi16(1)); }
+
+#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
+#define QMATH_GGUF_HAS_VNNI256 1
+QMATH_ALWAYS_INLINE __m256i dpbusd256(__m256i acc, __m256i u, __m256i s) noexcept {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  return _mm256_dpbusd_epi32(acc, u, s);
+#else
+  return _mm256_dpbusd_avx_epi32(acc, u, s);
+#endif
+}
+#endif
+
+/// Per-block int32 partial sums (8 lanes whose total is the block's exact sum).
+template <bool Vnni, int Off>
+QMATH_ALWAYS_INLINE __m256i part_u(__m256i q, __m256i a) noexcept {
+#if defined(QMATH_GGUF_HAS_VNNI256)
+  if constexpr (Vnni) {
+    __m256i p = dpbusd256(_mm256_setzero_si256(), q, a);
+    if constexpr (Off > 0) p = _mm256_sub_epi32(p, dpbusd256(_mm256_setzero_si256(), _mm256_set1_epi8(Off), a));
+    return p;
+  }
+#endif
+  __m256i p = _mm256_maddubs_epi16(q, a);
+  if constexpr (Off == 8) p = _mm256_sub_epi16(p, _mm256_slli_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), a), 3));
+  if constexpr (Off == 16) p = _mm256_sub_epi16(p, _mm256_slli_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), a), 4));
+  return sum_i16_pairs(p);
+}
+template <bool Vnni>
+QMATH_ALWAYS_INLINE __m256i part_s8(__m256i x, __m256i a) noexcept {
+#if defined(QMATH_GGUF_HAS_VNNI256)
+  if constexpr (Vnni) {
+    const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
+    return _mm256_sub_epi32(dpbusd256(_mm256_setzero_si256(), _mm256_xor_si256(x, bias), a),
+                            dpbusd256(_mm256_setzero_si256(), bias, a));
+  }
+#endif
+  const __m256i lo = _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_castsi256_si128(x)), _mm256_cvtepi8_epi16(_mm256_castsi256_si128(a)));
+  const __m256i hi = _mm256_madd_epi16(_mm256_cvtepi8_epi16(x86::hi128(x)), _mm256_cvtepi8_epi16(x86::hi128(a)));
+  return _mm256_add_epi32(lo, hi);
+}
+
+template <bool Vnni> QMATH_ALWAYS_INLINE __m256i part(const block_q4_0& x, const block_q8_0& y) noexcept {
+  return part_u<Vnni, 8>(nibbles256(x.qs), loadu256(y.qs));
+}
+template <bool Vnni> QMATH_ALWAYS_INLINE __m256i part(const block_q4_1& x, const block_q8_1& y) noexcept {
+  return part_u<Vnni, 0>(nibbles256(x.qs), loadu256(y.qs));
+}
+template <bool Vnni> QMATH_ALWAYS_INLINE __m256i part(const block_q5_0& x, const block_q8_0& y) noexcept {
+  return part_u<Vnni, 16>(_mm256_or_si256(nibbles256(x.qs), qh_bits256(qh32(x.qh))), loadu256(y.qs));
+}
+template <bool Vnni> QMATH_ALWAYS_INLINE __m256i part(const block_q5_1& x, const block_q8_1& y) noexcept {
+  return part_u<Vnni, 0>(_mm256_or_si256(nibbles256(x.qs), qh_bits256(qh32(x.qh))), loadu256(y.qs));
+}
+template <bool Vnni> QMATH_ALWAYS_INLINE __m256i part(const block_q8_0& x, const block_q8_0& y) noexcept {
+  return part_s8<Vnni>(loadu256(x.qs), loadu256(y.qs));
+}
+
+/// Totals of 8 vectors of 8 int32 lanes, in order (exact: wrapping int32 adds).
+QMATH_ALWAYS_INLINE __m256i reduce8(const __m256i* v) noexcept {
+  const __m256i a01 = _mm256_hadd_epi32(v[0], v[1]), a23 = _mm256_hadd_epi32(v[2], v[3]);
+  const __m256i a45 = _mm256_hadd_epi32(v[4], v[5]), a67 = _mm256_hadd_epi32(v[6], v[7]);
+  const __m256i b0 = _mm256_hadd_epi32(a01, a23), b1 = _mm256_hadd_epi32(a45, a67);
+  return _mm256_add_epi32(_mm256_permute2x128_si256(b0, b1, 0x20), _mm256_permute2x128_si256(b0, b1, 0x31));
+}
+
+/// 8 binary16 values (low 16 bits of each lane) -> float32, exactly as h2f.
+QMATH_ALWAYS_INLINE __m256 h2f8(__m256i h) noexcept {
+  const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(h, _mm256_set1_epi32(0x8000)), 16);
+  const __m256i mag = _mm256_and_si256(h, _mm256_set1_epi32(0x7FFF));
+  const __m256i normal = _mm256_add_epi32(_mm256_slli_epi32(mag, 13), _mm256_set1_epi32(112 << 23));
+  const __m256i sub = _mm256_castps_si256(fence256(_mm256_mul_ps(_mm256_cvtepi32_ps(mag), _mm256_set1_ps(5.9604644775390625e-8f))));
+  const __m256i special = _mm256_blendv_epi8(_mm256_set1_epi32(0x7FC00000), _mm256_set1_epi32(0x7F800000),
+                                             _mm256_cmpeq_epi32(mag, _mm256_set1_epi32(0x7C00)));
+  __m256i r = _mm256_blendv_epi8(normal, sub, _mm256_cmpgt_epi32(_mm256_set1_epi32(0x400), mag));
+  r = _mm256_blendv_epi8(r, special, _mm256_cmpgt_epi32(mag, _mm256_set1_epi32(0x7BFF)));
+  return _mm256_castsi256_ps(_mm256_or_si256(r, sign));
+}
+
+template <bool Vnni, class X, class Y>
+QMATH_ALWAYS_INLINE float dot_avx2(const X* x, const Y* y, std::size_t nb) noexcept {
+  __m256 acc = _mm256_setzero_ps();
+  std::size_t b = 0;
+  for (; b + 8 <= nb; b += 8) {
+    __m256i p[8];
+    for (int k = 0; k < 8; ++k) p[k] = part<Vnni>(x[b + k], y[b + k]);
+    const __m256 s = _mm256_cvtepi32_ps(reduce8(p));
+    alignas(32) std::int32_t hx[8], hy[8];
+    for (int k = 0; k < 8; ++k) hx[k] = x[b + k].d, hy[k] = y[b + k].d;
+    const __m256 dd = fence256(_mm256_mul_ps(h2f8(_mm256_load_si256(reinterpret_cast<const __m256i*>(hx))),
+                                             h2f8(_mm256_load_si256(reinterpret_cast<const __m256i*>(hy)))));
+    __m256 t = fence256(_mm256_mul_ps(s, dd));
+    if constexpr (std::is_same_v<Y, block_q8_1>) {
+      for (int k = 0; k < 8; ++k) hx[k] = x[b + k].m, hy[k] = y[b + k].s;
+      t = _mm256_add_ps(t, fence256(_mm256_mul_ps(h2f8(_mm256_load_si256(reinterpret_cast<const __m256i*>(hx))),
+                                                  h2f8(_mm256_load_si256(reinterpret_cast<const __m256i*>(hy))))));
+    }
+    acc = _mm256_add_ps(acc, t);
+  }
+  alignas(32) float f[8];
+  _mm256_store_ps(f, acc);
+  return dot_scalar(x, y, b, nb, f);
+}
+
+// K-quants (every x86 level from avx2): vpmaddubsw on 4/6-bit codes, scales by vpmaddwd.
+QMATH_ALWAYS_INLINE kparts kpart_avx2(const block_q4_k& x, const block_q8_k& y) noexcept {
+  std::uint8_t sc[8], mn[8];
+  std::int32_t m = 0;
+  for (int j = 0; j < 8; ++j) {
+    get_scale_min_k4(j, x.scales, &sc[j], &mn[j]);
+    m += mn[j] * (y.bsums[2 * j] + y.bsums[2 * j + 1]);
+  }
+  const __m256i f = _mm256_set1_epi8(0x0F);
+  __m256i acc = _mm256_setzero_si256();
+  for (int c = 0; c < 4; ++c) {
+    const __m256i raw = loadu256(x.qs + 32 * c);
+    const __m256i lo = _mm256_and_si256(raw, f), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), f);
+    const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, loadu256(y.qs + 64 * c)), _mm256_set1_epi16(sc[2 * c]));
+    const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, loadu256(y.qs + 64 * c + 32)), _mm256_set1_epi16(sc[2 * c + 1]));
+    acc = _mm256_add_epi32(acc, _mm256_add_epi32(p0, p1));
+  }
+  return {x86::hsum_epi32(acc), m};
+}
+QMATH_ALWAYS_INLINE std::int32_t kpart_avx2(const block_q6_k& x, const block_q8_k& y) noexcept {
+  const __m256i f = _mm256_set1_epi8(0x0F), h3 = _mm256_set1_epi8(0x30), one = _mm256_set1_epi8(1);
+  __m256i acc = _mm256_setzero_si256();
+  for (int h = 0; h < 2; ++h) {
+    const __m256i la = loadu256(x.ql + 64 * h), lb = loadu256(x.ql + 64 * h + 32), qh = loadu256(x.qh + 32 * h);
+    __m256i q[4];
+    q[0] = _mm256_or_si256(_mm256_and_si256(la, f), _mm256_and_si256(_mm256_slli_epi16(qh, 4), h3));
+    q[1] = _mm256_or_si256(_mm256_and_si256(lb, f), _mm256_and_si256(_mm256_slli_epi16(qh, 2), h3));
+    q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(la, 4), f), _mm256_and_si256(qh, h3));
+    q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(lb, 4), f), _mm256_and_si256(_mm256_srli_epi16(qh, 2), h3));
+    for (int k = 0; k < 4; ++k) {
+      const __m256i a = loadu256(y.qs + 128 * h + 32 * k);
+      const __m256i d16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], a), _mm256_slli_epi16(_mm256_maddubs_epi16(one, a), 5));
+      const int j = 8 * h + 2 * k;
+      const __m256i s = _mm256_set_m128i(_mm_set1_epi16(x.scales[j + 1]), _mm_set1_epi16(x.scales[j]));
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(d16, s));
+    }
+  }
+  return x86::hsum_epi32(acc);
+}
+#endif  // AVX2
+
+#if defined(QMATH_ARCH_X86) && defined(__SSE4_1__)
+QMATH_ALWAYS_INLINE __m128i nib_lo(const std::uint8_t* qs) noexcept {
+  return _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)), _mm_set1_epi8(0x0F));
+}
+QMATH_ALWAYS_INLINE __m128i nib_hi(const std::uint8_t* qs) noexcept {
+  return _mm_and_si128(_mm_srli_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)), 4), _mm_set1_epi8(0x0F));
+}
+QMATH_ALWAYS_INLINE __m128i ld128(const void* p) noexcept { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
+QMATH_ALWAYS_INLINE std::int32_t isum_sse(const block_q4_0& x, const block_q8_0& y) noexcept {
+  return x86::hsum_epi32(_mm_add_epi32(dot16_u<3>(nib_lo(x.qs), ld128(y.qs)), dot16_u<3>(nib_hi(x.qs), ld128(y.qs + 16))));
+}
+QMATH_ALWAYS_INLINE std::int32_t isum_sse(const block_q4_1& x, const block_q8_1& y) noexcept {
+  return x86::hsum_epi32(_mm_add_epi32(dot16_u<-1>(nib_lo(x.qs), ld128(y.qs)), dot16_u<-1>(nib_hi(x.qs), ld128(y.qs + 16))));
+}
+QMATH_ALWAYS_INLINE std::int32_t isum_sse(const block_q5_0& x, const block_q8_0& y) noexcept {
+  const std::uint32_t qh = qh32(x.qh);
+  return x86::hsum_epi32(_mm_add_epi32(dot16_u<4>(_mm_or_si128(nib_lo(x.qs), qh_bits128(qh, 0)), ld128(y.qs)),
+                                       dot16_u<4>(_mm_or_si128(nib_hi(x.qs), qh_bits128(qh, 1)), ld128(y.qs + 16))));
+}
+QMATH_ALWAYS_INLINE std::int32_t isum_sse(const block_q5_1& x, const block_q8_1& y) noexcept {
+  const std::uint32_t qh = qh32(x.qh);
+  return x86::hsum_epi32(_mm_add_epi32(dot16_u<-1>(_mm_or_si128(nib_lo(x.qs), qh_bits128(qh, 0)), ld128(y.qs)),
+                                       dot16_u<-1>(_mm_or_si128(nib_hi(x.qs), qh_bits128(qh, 1)), ld128(y.qs + 16))));
+}
+QMATH_ALWAYS_INLINE std::int32_t isum_sse(const block_q8_0& x, const block_q8_0& y) noexcept {
+  return x86::hsum_epi32(_mm_add_epi32(dot16_s8(ld128(x.qs), ld128(y.qs)), dot16_s8(ld128(x.qs + 16), ld128(y.qs + 16))));
+}
+template <class X, class Y>
+QMATH_ALWAYS_INLINE float dot_sse41(const X* x, const Y* y, std::size_t nb) noexcept {
+  float f[8] = {};
+  for (std::size_t b = 0; b < nb; ++b) f[b & 7] = f[b & 7] + term(isum_sse(x[b], y[b]), x[b], y[b]);
+  return fold8(f);
+}
+#endif
+
+// ---------------------------------------------------------------- AArch64
+#if defined(QMATH_ARCH_AARCH64)
+template <bool Dot>
+QMATH_ALWAYS_INLINE int32x4_t dot16(int32x4_t acc, int8x16_t a, int8x16_t b) noexcept {
+#if defined(__ARM_FEATURE_DOTPROD)
+  if constexpr (Dot) return vdotq_s32(acc, a, b);
+#endif
+  const int16x8_t lo = vmull_s8(vget_low_s8(a), vget_low_s8(b));
+  const int16x8_t hi = vmull_high_s8(a, b);
+  return vpadalq_s16(vpadalq_s16(acc, lo), hi);
+}
+/// Bit 4 of elements 16h .. 16h+15 as 0x10 bytes.
+QMATH_ALWAYS_INLINE uint8x16_t qh_bits_neon(std::uint32_t qh, int h) noexcept {
+  const std::uint32_t v = qh >> (16 * h);
+  const uint8x8_t m = vcreate_u8(0x8040201008040201ull);
+  const uint8x16_t t = vcombine_u8(vtst_u8(vdup_n_u8(static_cast<std::uint8_t>(v & 0xFF)), m),
+                                   vtst_u8(vdup_n_u8(static_cast<std::uint8_t>((v >> 8) & 0xFF)), m));
+  return vandq_u8(t, vdupq_n_u8(0x10));
+}
+template <bool Dot, int Off>
+QMATH_ALWAYS_INLINE std::int32_t legacy_neon(uint8x16_t q0, uint8x16_t q1, const std::int8_t* a) noexcept {
+  const int8x16_t o = vdupq_n_s8(static_cast<std::int8_t>(Off));
+  const int8x16_t s0 = vsubq_s8(vreinterpretq_s8_u8(q0), o), s1 = vsubq_s8(vreinterpretq_s8_u8(q1), o);
+  int32x4_t acc = dot16<Dot>(vdupq_n_s32(0), s0, vld1q_s8(a));
+  acc = dot16<Dot>(acc, s1, vld1q_s8(a + 16));
+  return vaddvq_s32(acc);
+}
+template <bool Dot> QMATH_ALWAYS_INLINE std::int32_t isum_neon(const block_q4_0& x, const block_q8_0& y) noexcept {
+  const uint8x16_t r = vld1q_u8(x.qs);
+  return legacy_neon<Dot, 8>(vandq_u8(r, vdupq_n_u8(0x0F)), vshrq_n_u8(r, 4), y.qs);
+}
+template <bool Dot> QMATH_ALWAYS_INLINE std::int32_t isum_neon(const block_q4_1& x, const block_q8_1& y) noexcept {
+  const uint8x16_t r = vld1q_u8(x.qs);
+  return legacy_neon<Dot, 0>(vandq_u8(r, vdupq_n_u8(0x0F)), vshrq_n_u8(r, 4), y.qs);
+}
+template <bool Dot> QMATH_ALWAYS_INLINE std::int32_t isum_neon(const block_q5_0& x, const block_q8_0& y) noexcept {
+  const uint8x16_t r = vld1q_u8(x.qs);
+  const std::uint32_t qh = qh32(x.qh);
+  return legacy_neon<Dot, 16>(vorrq_u8(vandq_u8(r, vdupq_n_u8(0x0F)), qh_bits_neon(qh, 0)),
+                              vorrq_u8(vshrq_n_u8(r, 4), qh_bits_neon(qh, 1)), y.qs);
+}
+template <bool Dot> QMATH_ALWAYS_INLINE std::int32_t isum_neon(const block_q5_1& x, const block_q8_1& y) noexcept {
+  const uint8x16_t r = vld1q_u8(x.qs);
+  const std::uint32_t qh = qh32(x.qh);
+  return legacy_neon<Dot, 0>(vorrq_u8(vandq_u8(r, vdupq_n_u8(0x0F)), qh_bits_neon(qh, 0)),
+                             vorrq_u8(vshrq_n_u8(r, 4), qh_bits_neon(qh, 1)), y.qs);
+}
+template <bool Dot> QMATH_ALWAYS_INLINE std::int32_t isum_neon(const block_q8_0& x, const block_q8_0& y) noexcept {
+  int32x4_t acc = dot16<Dot>(vdupq_n_s32(0), vld1q_s8(x.qs), vld1q_s8(y.qs));
+  return vaddvq_s32(dot16<Dot>(acc, vld1q_s8(x.qs + 16), vld1q_s8(y.qs + 16)));
+}
+template <bool Dot, class X, class Y>
+QMATH_ALWAYS_INLINE float dot_neon(const X* x, const Y* y, std::size_t nb) noexcept {
+  float f[8] = {};
+  for (std::size_t b = 0; b < nb; ++b) f[b & 7] = f[b & 7] + term(isum_neon<Dot>(x[b], y[b]), x[b], y[b]);
+  return fold8(f);
+}
+template <bool Dot>
+QMATH_ALWAYS_INLINE kparts kpart_neon(const block_q4_k& x, const block_q8_k& y) noexcept {
+  std::int32_t s = 0, m = 0;
+  for (int c = 0; c < 4; ++c) {
+    const uint8x16_t r0 = vld1q_u8(x.qs + 32 * c), r1 = vld1q_u8(x.qs + 32 * c + 16);
+    const uint8x16_t f = vdupq_n_u8(0x0F);
+    const std::int8_t* a = y.qs + 64 * c;
+    int32x4_t lo = dot16<Dot>(vdupq_n_s32(0), vreinterpretq_s8_u8(vandq_u8(r0, f)), vld1q_s8(a));
+    lo = dot16<Dot>(lo, vreinterpretq_s8_u8(vandq_u8(r1, f)), vld1q_s8(a + 16));
+    int32x4_t hi = dot16<Dot>(vdupq_n_s32(0), vreinterpretq_s8_u8(vshrq_n_u8(r0, 4)), vld1q_s8(a + 32));
+    hi = dot16<Dot>(hi, vreinterpretq_s8_u8(vshrq_n_u8(r1, 4)), vld1q_s8(a + 48));
+    std::uint8_t sc, mn;
+    get_scale_min_k4(2 * c, x.scales, &sc, &mn);
+    s += sc * vaddvq_s32(lo);
+    m += mn * (y.bsums[4 * c] + y.bsums[4 * c + 1]);
+    get_scale_min_k4(2 * c + 1, x.scales, &sc, &mn);
+    s += sc * vaddvq_s32(hi);
+    m += mn * (y.bsums[4 * c + 2] + y.bsums[4 * c + 3]);
+  }
+  return {s, m};
+}
+template <bool Dot>
+QMATH_ALWAYS_INLINE std::int32_t kpart_neon(const block_q6_k& x, const block_q8_k& y) noexcept {
+  std::int32_t s = 0;
+  const uint8x16_t f = vdupq_n_u8(0x0F), h3 = vdupq_n_u8(0x30);
+  const int8x16_t o = vdupq_n_s8(32);
+  for (int h = 0; h < 2; ++h) {
+    for (int g = 0; g < 2; ++g) {  // l in 16g .. 16g+15
+      const uint8x16_t la = vld1q_u8(x.ql + 64 * h + 16 * g), lb = vld1q_u8(x.ql + 64 * h + 32 + 16 * g);
+      const uint8x16_t qh = vld1q_u8(x.qh + 32 * h + 16 * g);
+      uint8x16_t q[4];
+      q[0] = vorrq_u8(vandq_u8(la, f), vandq_u8(vshlq_n_u8(qh, 4), h3));
+      q[1] = vorrq_u8(vandq_u8(lb, f), vandq_u8(vshlq_n_u8(qh, 2), h3));
+      q[2] = vorrq_u8(vshrq_n_u8(la, 4), vandq_u8(qh, h3));
+      q[3] = vorrq_u8(vshrq_n_u8(lb, 4), vandq_u8(vshrq_n_u8(qh, 2), h3));
+      for (int k = 0; k < 4; ++k) {
+        const int e0 = 128 * h + 32 * k + 16 * g;  // a sub-block of 16
+        const int8x16_t qs = vsubq_s8(vreinterpretq_s8_u8(q[k]), o);
+        s += x.scales[e0 / 16] * vaddvq_s32(dot16<Dot>(vdupq_n_s32(0), qs, vld1q_s8(y.qs + e0)));
+      }
+    }
+  }
+  return s;
+}
+#endif
+
+}  // namespace gguf_k
+
+template <isa L, class X, class Y>
+void gguf_dot_legacy(const void* xv, std::size_t x_stride, std::size_t rows, const void* yv, std::size_t nb,
+                     float* out) noexcept {
+  using namespace gguf_k;
+  const Y* y = static_cast<const Y*>(yv);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const X* x = reinterpret_cast<const X*>(static_cast<const std::uint8_t*>(xv) + r * x_stride);
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
+    if constexpr (L == isa::avx2 || L == isa::avx512) {
+      out[r] = dot_avx2<false>(x, y, nb);
+      continue;
+    }
+#if defined(QMATH_GGUF_HAS_VNNI256)
+    if constexpr (L == isa::avxvnni || L == isa::avx512vnni) {
+      out[r] = dot_avx2<true>(x, y, nb);
+      continue;
+    }
+#endif
+    if constexpr (L == isa::avxvnni || L == isa::avx512vnni) {
+      out[r] = dot_avx2<false>(x, y, nb);
+      continue;
+    }
+#endif
+#if defined(QMATH_ARCH_X86) && defined(__SSE4_1__)
+    if constexpr (L == isa::sse41) {
+      out[r] = dot_sse41(x, y, nb);
+      continue;
+    }
+#endif
+#if defined(QMATH_ARCH_AARCH64)
+#if defined(__ARM_FEATURE_DOTPROD)
+    if constexpr (L == isa::dotprod || L == isa::i8mm) {
+      out[r] = dot_neon<true>(x, y, nb);
+      continue;
+    }
+#endif
+    if constexpr (L == isa::neon) {
+      out[r] = dot_neon<false>(x, y, nb);
+      continue;
+    }
+#endif
+    float f[8] = {};
+    out[r] = dot_scalar(x, y, 0, nb, f);
+  }
+}
+
+template <isa L, class X>
+void gguf_dot_k(const void* xv, std::size_t x_stride, std::size_t rows, const void* yv, std::size_t nb,
+                float* out) noexcept {
+  using namespace gguf_k;
+  const block_q8_k* y = static_cast<const block_q8_k*>(yv);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const X* x = reinterpret_cast<const X*>(static_cast<const std::uint8_t*>(xv) + r * x_stride);
+    float f[8] = {};
+    for (std::size_t b = 0; b < nb; ++b) {
+      float t;
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
+      if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
+        t = kterm(kpart_avx2(x[b], y[b]), x[b], y[b]);
+      } else
+#endif
+#if defined(QMATH_ARCH_AARCH64) && defined(__ARM_FEATURE_DOTPROD)
+      if constexpr (L == isa::dotprod || L == isa::i8mm) {
+        t = kterm(kpart_neon<true>(x[b], y[b]), x[b], y[b]);
+      } else
+#endif
+#if defined(QMATH_ARCH_AARCH64)
+      if constexpr (L == isa::neon) {
+        t = kterm(kpart_neon<false>(x[b], y[b]), x[b], y[b]);
+      } else
+#endif
+      {
+        t = kterm(kpart_scalar(x[b], y[b]), x[b], y[b]);
+      }
+      f[b & 7] = f[b & 7] + t;
+    }
+    out[r] = fold8(f);
+  }
+}
+
+template <isa L>
+inline constexpr detail::gguf_kernels gguf_table{
+    L,
+    &gguf_dot_legacy<L, gguf::block_q4_0, gguf::block_q8_0>,
+    &gguf_dot_legacy<L, gguf::block_q4_1, gguf::block_q8_1>,
+    &gguf_dot_legacy<L, gguf::block_q5_0, gguf::block_q8_0>,
+    &gguf_dot_legacy<L, gguf::block_q5_1, gguf::block_q8_1>,
+    &gguf_dot_legacy<L, gguf::block_q8_0, gguf::block_q8_0>,
+    &gguf_dot_k<L, gguf::block_q4_k>,
+    &gguf_dot_k<L, gguf::block_q6_k>};
+
+QMATH_KERNEL_FAMILY(gguf)
+
+}  // namespace qmath::kernel::QMATH_TARGET_NS
+QMATH_SIMD_DIAGNOSTICS_END
