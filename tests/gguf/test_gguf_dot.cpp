@@ -153,7 +153,7 @@ template <class X>
 void check_all(std::uint32_t seed) {
   std::mt19937 rng(seed);
   for (std::size_t nb = 1; nb <= 40; ++nb) check_pair<X>(rng, nb, 0, 0);
-  for (std::size_t nb : {64u, 128u, 131u}) check_pair<X>(rng, nb, 0, 0);
+  for (std::size_t nb : {64u, 128u, 131u, 512u, 517u, 1100u}) check_pair<X>(rng, nb, 0, 0);  // > 512: pieces
   for (int mode = 1; mode <= 3; ++mode)
     for (std::size_t nb : {1u, 7u, 8u, 9u, 17u}) check_pair<X>(rng, nb, mode, 0);
   for (int ext = 1; ext <= 2; ++ext)

@@ -228,8 +228,12 @@ QMATH_ALWAYS_INLINE __m256i nibbles256(const std::uint8_t* qs) noexcept {
   const __m128i f = _mm_set1_epi8(0x0F);
   return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(r, 4), f), _mm_and_si128(r, f));
 }
+/// Bit 4 of every element from qh: byte i of the result is 0x10 when bit i of qh is set.
 QMATH_ALWAYS_INLINE __m256i qh_bits256(std::uint32_t qh) noexcept {
-  return _mm256_set_m128i(qh_bits128(qh, 1), qh_bits128(qh, 0));
+  const __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(qh)),
+                                        _mm256_setr_epi64x(0, 0x0101010101010101ll, 0x0202020202020202ll, 0x0303030303030303ll));
+  const __m256i m = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
+  return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(v, m), m), _mm256_set1_epi8(0x10));
 }
 QMATH_ALWAYS_INLINE __m256i loadu256(const void* p) noexcept { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 QMATH_ALWAYS_INLINE __m256i sum_i16_pairs(__m256i v) noexcept { return _mm256_madd_epi16(v, _mm256_set1_epi16(1)); }
@@ -311,29 +315,32 @@ QMATH_ALWAYS_INLINE __m256 h2f8(__m256i h) noexcept {
   return _mm256_castsi256_ps(_mm256_or_si256(r, sign));
 }
 
+/// The fp16 field at byte offset Off of 8 consecutive blocks, as int32 lanes.
+template <std::size_t Off, class X>
+QMATH_ALWAYS_INLINE __m256i half8(const X* x) noexcept {
+  const auto at = [x](int k) {
+    std::uint16_t h;
+    std::memcpy(&h, reinterpret_cast<const std::uint8_t*>(x + k) + Off, 2);
+    return static_cast<int>(h);
+  };
+  return _mm256_setr_epi32(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7));
+}
+
+/// Blocks [0, n) (n a multiple of 8) into acc: block k into lane k % 8. ys[k]: the vector's d,
+/// ss[k]: its s (Q8_1), both decoded already.
 template <bool Vnni, class X, class Y>
-QMATH_ALWAYS_INLINE float dot_avx2(const X* x, const Y* y, std::size_t nb) noexcept {
-  __m256 acc = _mm256_setzero_ps();
-  std::size_t b = 0;
-  for (; b + 8 <= nb; b += 8) {
+QMATH_ALWAYS_INLINE void dot_avx2(const X* x, const Y* y, const float* ys, const float* ss, std::size_t n,
+                                  __m256& acc) noexcept {
+  for (std::size_t b = 0; b < n; b += 8) {
     __m256i p[8];
     for (int k = 0; k < 8; ++k) p[k] = part<Vnni>(x[b + k], y[b + k]);
     const __m256 s = _mm256_cvtepi32_ps(reduce8(p));
-    alignas(32) std::int32_t hx[8], hy[8];
-    for (int k = 0; k < 8; ++k) hx[k] = x[b + k].d, hy[k] = y[b + k].d;
-    const __m256 dd = fence256(_mm256_mul_ps(h2f8(_mm256_load_si256(reinterpret_cast<const __m256i*>(hx))),
-                                             h2f8(_mm256_load_si256(reinterpret_cast<const __m256i*>(hy)))));
+    const __m256 dd = fence256(_mm256_mul_ps(h2f8(half8<offsetof(X, d)>(x + b)), _mm256_load_ps(ys + b)));
     __m256 t = fence256(_mm256_mul_ps(s, dd));
-    if constexpr (std::is_same_v<Y, block_q8_1>) {
-      for (int k = 0; k < 8; ++k) hx[k] = x[b + k].m, hy[k] = y[b + k].s;
-      t = _mm256_add_ps(t, fence256(_mm256_mul_ps(h2f8(_mm256_load_si256(reinterpret_cast<const __m256i*>(hx))),
-                                                  h2f8(_mm256_load_si256(reinterpret_cast<const __m256i*>(hy))))));
-    }
+    if constexpr (std::is_same_v<Y, block_q8_1>)
+      t = _mm256_add_ps(t, fence256(_mm256_mul_ps(h2f8(half8<offsetof(X, m)>(x + b)), _mm256_load_ps(ss + b))));
     acc = _mm256_add_ps(acc, t);
   }
-  alignas(32) float f[8];
-  _mm256_store_ps(f, acc);
-  return dot_scalar(x, y, b, nb, f);
 }
 
 // K-quants (every x86 level from avx2): vpmaddubsw on 4/6-bit codes, scales by vpmaddwd.
@@ -522,24 +529,42 @@ void gguf_dot_legacy(const void* xv, std::size_t x_stride, std::size_t rows, con
                      float* out) noexcept {
   using namespace gguf_k;
   const Y* y = static_cast<const Y*>(yv);
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
+  if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
+    // The vector's scales, decoded once for all rows when nb <= 512, else once per row and piece.
+    constexpr std::size_t piece = 512;
+    constexpr bool vnni =
+#if defined(QMATH_GGUF_HAS_VNNI256)
+        L == isa::avxvnni || L == isa::avx512vnni;
+#else
+        false;
+#endif
+    alignas(32) float ys[piece], ss[piece];
+    const std::size_t nfull = nb & ~static_cast<std::size_t>(7);
+    auto decode = [&](std::size_t p0, std::size_t p1) {
+      for (std::size_t b = p0; b < p1; ++b) {
+        ys[b - p0] = h2f(y[b].d);
+        if constexpr (std::is_same_v<Y, block_q8_1>) ss[b - p0] = h2f(y[b].s);
+      }
+    };
+    if (nfull <= piece) decode(0, nfull);
+    for (std::size_t r = 0; r < rows; ++r) {
+      const X* x = reinterpret_cast<const X*>(static_cast<const std::uint8_t*>(xv) + r * x_stride);
+      __m256 acc = _mm256_setzero_ps();
+      for (std::size_t p0 = 0; p0 < nfull; p0 += piece) {
+        const std::size_t p1 = p0 + piece < nfull ? p0 + piece : nfull;
+        if (nfull > piece) decode(p0, p1);
+        dot_avx2<vnni>(x + p0, y + p0, ys, ss, p1 - p0, acc);
+      }
+      alignas(32) float f[8];
+      _mm256_store_ps(f, acc);
+      out[r] = dot_scalar(x, y, nfull, nb, f);
+    }
+    return;
+  }
+#endif
   for (std::size_t r = 0; r < rows; ++r) {
     const X* x = reinterpret_cast<const X*>(static_cast<const std::uint8_t*>(xv) + r * x_stride);
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-    if constexpr (L == isa::avx2 || L == isa::avx512) {
-      out[r] = dot_avx2<false>(x, y, nb);
-      continue;
-    }
-#if defined(QMATH_GGUF_HAS_VNNI256)
-    if constexpr (L == isa::avxvnni || L == isa::avx512vnni) {
-      out[r] = dot_avx2<true>(x, y, nb);
-      continue;
-    }
-#endif
-    if constexpr (L == isa::avxvnni || L == isa::avx512vnni) {
-      out[r] = dot_avx2<false>(x, y, nb);
-      continue;
-    }
-#endif
 #if defined(QMATH_ARCH_X86) && defined(__SSE4_1__)
     if constexpr (L == isa::sse41) {
       out[r] = dot_sse41(x, y, nb);
