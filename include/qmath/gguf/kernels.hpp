@@ -344,29 +344,44 @@ QMATH_ALWAYS_INLINE void dot_avx2(const X* x, const Y* y, const float* ys, const
 }
 
 // K-quants (every x86 level from avx2): vpmaddubsw on 4/6-bit codes, scales by vpmaddwd.
+/// Q4_K: the 8 scales (bytes 0..7) and 8 mins (bytes 8..15) of get_scale_min_k4, unpacked at once.
+QMATH_ALWAYS_INLINE __m128i q4k_scales_mins(const std::uint8_t* s12) noexcept {
+  std::uint32_t u[4];
+  std::memcpy(u, s12, 12);
+  const std::uint32_t m6 = 0x3F3F3F3Fu, m4 = 0x0F0F0F0Fu, m2 = 0x03030303u;
+  const std::uint32_t sc_lo = u[0] & m6, sc_hi = (u[2] & m4) | (((u[0] >> 6) & m2) << 4);
+  const std::uint32_t mn_lo = u[1] & m6, mn_hi = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
+  return _mm_setr_epi32(static_cast<int>(sc_lo), static_cast<int>(sc_hi), static_cast<int>(mn_lo), static_cast<int>(mn_hi));
+}
 QMATH_ALWAYS_INLINE kparts kpart_avx2(const block_q4_k& x, const block_q8_k& y) noexcept {
-  std::uint8_t sc[8], mn[8];
-  std::int32_t m = 0;
-  for (int j = 0; j < 8; ++j) {
-    get_scale_min_k4(j, x.scales, &sc[j], &mn[j]);
-    m += mn[j] * (y.bsums[2 * j] + y.bsums[2 * j + 1]);
-  }
+  const __m128i sm = q4k_scales_mins(x.scales);
+  // M = sum_j m_j (bsums[2j] + bsums[2j+1]): mins as int16, each twice, against the 16 bsums.
+  const __m128i mn16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
+  const __m256i mn2 = _mm256_set_m128i(_mm_unpackhi_epi16(mn16, mn16), _mm_unpacklo_epi16(mn16, mn16));
+  const __m256i mterm = _mm256_madd_epi16(loadu256(y.bsums), mn2);
+  // Scales as int16 pairs (sc[2c] low lane, sc[2c+1] high lane of chunk c).
+  const __m128i sc16 = _mm_cvtepu8_epi16(sm);
+  const __m256i scb = _mm256_broadcastsi128_si256(sc16);
   const __m256i f = _mm256_set1_epi8(0x0F);
   __m256i acc = _mm256_setzero_si256();
   for (int c = 0; c < 4; ++c) {
     const __m256i raw = loadu256(x.qs + 32 * c);
     const __m256i lo = _mm256_and_si256(raw, f), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), f);
-    const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, loadu256(y.qs + 64 * c)), _mm256_set1_epi16(sc[2 * c]));
-    const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, loadu256(y.qs + 64 * c + 32)), _mm256_set1_epi16(sc[2 * c + 1]));
+    const __m256i s0 = _mm256_shuffle_epi8(scb, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0404 * c)));
+    const __m256i s1 = _mm256_shuffle_epi8(scb, _mm256_set1_epi16(static_cast<short>(0x0302 + 0x0404 * c)));
+    const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, loadu256(y.qs + 64 * c)), s0);
+    const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, loadu256(y.qs + 64 * c + 32)), s1);
     acc = _mm256_add_epi32(acc, _mm256_add_epi32(p0, p1));
   }
-  return {x86::hsum_epi32(acc), m};
+  return {x86::hsum_epi32(acc), x86::hsum_epi32(mterm)};
 }
 QMATH_ALWAYS_INLINE std::int32_t kpart_avx2(const block_q6_k& x, const block_q8_k& y) noexcept {
   const __m256i f = _mm256_set1_epi8(0x0F), h3 = _mm256_set1_epi8(0x30), one = _mm256_set1_epi8(1);
   __m256i acc = _mm256_setzero_si256();
   for (int h = 0; h < 2; ++h) {
     const __m256i la = loadu256(x.ql + 64 * h), lb = loadu256(x.ql + 64 * h + 32), qh = loadu256(x.qh + 32 * h);
+    // scales 8h .. 8h+7 as int16 in both lanes
+    const __m256i scb = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x.scales + 8 * h))));
     __m256i q[4];
     q[0] = _mm256_or_si256(_mm256_and_si256(la, f), _mm256_and_si256(_mm256_slli_epi16(qh, 4), h3));
     q[1] = _mm256_or_si256(_mm256_and_si256(lb, f), _mm256_and_si256(_mm256_slli_epi16(qh, 2), h3));
@@ -375,8 +390,9 @@ QMATH_ALWAYS_INLINE std::int32_t kpart_avx2(const block_q6_k& x, const block_q8_
     for (int k = 0; k < 4; ++k) {
       const __m256i a = loadu256(y.qs + 128 * h + 32 * k);
       const __m256i d16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], a), _mm256_slli_epi16(_mm256_maddubs_epi16(one, a), 5));
-      const int j = 8 * h + 2 * k;
-      const __m256i s = _mm256_set_m128i(_mm_set1_epi16(x.scales[j + 1]), _mm_set1_epi16(x.scales[j]));
+      // low lane: scale 2k (int16 bytes 4k, 4k+1), high lane: scale 2k+1 (bytes 4k+2, 4k+3)
+      const short lo_idx = static_cast<short>(0x0100 + 0x0404 * k), hi_idx = static_cast<short>(0x0302 + 0x0404 * k);
+      const __m256i s = _mm256_shuffle_epi8(scb, _mm256_set_m128i(_mm_set1_epi16(hi_idx), _mm_set1_epi16(lo_idx)));
       acc = _mm256_add_epi32(acc, _mm256_madd_epi16(d16, s));
     }
   }
