@@ -32,6 +32,14 @@
 #include <arm_neon.h>
 #endif
 
+#if defined(__clang__)
+#define QMATH_GGUF_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define QMATH_GGUF_UNROLL _Pragma("GCC unroll 8")
+#else
+#define QMATH_GGUF_UNROLL
+#endif
+
 namespace qmath::detail {
 
 /// The dot products of the GGUF module (one kernel per pair of block types).
@@ -260,8 +268,7 @@ QMATH_ALWAYS_INLINE __m256i part_u(__m256i q, __m256i a) noexcept {
   }
 #endif
   __m256i p = _mm256_maddubs_epi16(q, a);
-  if constexpr (Off == 8) p = _mm256_sub_epi16(p, _mm256_slli_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), a), 3));
-  if constexpr (Off == 16) p = _mm256_sub_epi16(p, _mm256_slli_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), a), 4));
+  if constexpr (Off > 0) p = _mm256_sub_epi16(p, _mm256_maddubs_epi16(_mm256_set1_epi8(Off), a));  // Off*(a0+a1), |.| <= 4096
   return sum_i16_pairs(p);
 }
 template <bool Vnni>
@@ -333,7 +340,7 @@ QMATH_ALWAYS_INLINE void dot_avx2(const X* x, const Y* y, const float* ys, const
                                   __m256& acc) noexcept {
   for (std::size_t b = 0; b < n; b += 8) {
     __m256i p[8];
-    for (int k = 0; k < 8; ++k) p[k] = part<Vnni>(x[b + k], y[b + k]);
+    QMATH_GGUF_UNROLL for (int k = 0; k < 8; ++k) p[k] = part<Vnni>(x[b + k], y[b + k]);
     const __m256 s = _mm256_cvtepi32_ps(reduce8(p));
     const __m256 dd = fence256(_mm256_mul_ps(h2f8(half8<offsetof(X, d)>(x + b)), _mm256_load_ps(ys + b)));
     __m256 t = fence256(_mm256_mul_ps(s, dd));
@@ -353,7 +360,8 @@ QMATH_ALWAYS_INLINE __m128i q4k_scales_mins(const std::uint8_t* s12) noexcept {
   const std::uint32_t mn_lo = u[1] & m6, mn_hi = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
   return _mm_setr_epi32(static_cast<int>(sc_lo), static_cast<int>(sc_hi), static_cast<int>(mn_lo), static_cast<int>(mn_hi));
 }
-QMATH_ALWAYS_INLINE kparts kpart_avx2(const block_q4_k& x, const block_q8_k& y) noexcept {
+/// Q4_K: int32 lanes summing to S and to M (not reduced).
+QMATH_ALWAYS_INLINE void kvec_avx2(const block_q4_k& x, const block_q8_k& y, __m256i& s_out, __m256i& m_out) noexcept {
   const __m128i sm = q4k_scales_mins(x.scales);
   // M = sum_j m_j (bsums[2j] + bsums[2j+1]): mins as int16, each twice, against the 16 bsums.
   const __m128i mn16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
@@ -364,7 +372,7 @@ QMATH_ALWAYS_INLINE kparts kpart_avx2(const block_q4_k& x, const block_q8_k& y) 
   const __m256i scb = _mm256_broadcastsi128_si256(sc16);
   const __m256i f = _mm256_set1_epi8(0x0F);
   __m256i acc = _mm256_setzero_si256();
-  for (int c = 0; c < 4; ++c) {
+  QMATH_GGUF_UNROLL for (int c = 0; c < 4; ++c) {
     const __m256i raw = loadu256(x.qs + 32 * c);
     const __m256i lo = _mm256_and_si256(raw, f), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), f);
     const __m256i s0 = _mm256_shuffle_epi8(scb, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0404 * c)));
@@ -373,12 +381,19 @@ QMATH_ALWAYS_INLINE kparts kpart_avx2(const block_q4_k& x, const block_q8_k& y) 
     const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, loadu256(y.qs + 64 * c + 32)), s1);
     acc = _mm256_add_epi32(acc, _mm256_add_epi32(p0, p1));
   }
-  return {x86::hsum_epi32(acc), x86::hsum_epi32(mterm)};
+  s_out = acc;
+  m_out = mterm;
 }
-QMATH_ALWAYS_INLINE std::int32_t kpart_avx2(const block_q6_k& x, const block_q8_k& y) noexcept {
-  const __m256i f = _mm256_set1_epi8(0x0F), h3 = _mm256_set1_epi8(0x30), one = _mm256_set1_epi8(1);
+QMATH_ALWAYS_INLINE kparts kpart_avx2(const block_q4_k& x, const block_q8_k& y) noexcept {
+  __m256i s, m;
+  kvec_avx2(x, y, s, m);
+  return {x86::hsum_epi32(s), x86::hsum_epi32(m)};
+}
+/// Q6_K: int32 lanes summing to S (not reduced).
+QMATH_ALWAYS_INLINE void kvec_avx2(const block_q6_k& x, const block_q8_k& y, __m256i& s_out, __m256i& m_out) noexcept {
+  const __m256i f = _mm256_set1_epi8(0x0F), h3 = _mm256_set1_epi8(0x30), m32 = _mm256_set1_epi8(32);
   __m256i acc = _mm256_setzero_si256();
-  for (int h = 0; h < 2; ++h) {
+  QMATH_GGUF_UNROLL for (int h = 0; h < 2; ++h) {
     const __m256i la = loadu256(x.ql + 64 * h), lb = loadu256(x.ql + 64 * h + 32), qh = loadu256(x.qh + 32 * h);
     // scales 8h .. 8h+7 as int16 in both lanes
     const __m256i scb = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x.scales + 8 * h))));
@@ -387,16 +402,40 @@ QMATH_ALWAYS_INLINE std::int32_t kpart_avx2(const block_q6_k& x, const block_q8_
     q[1] = _mm256_or_si256(_mm256_and_si256(lb, f), _mm256_and_si256(_mm256_slli_epi16(qh, 2), h3));
     q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(la, 4), f), _mm256_and_si256(qh, h3));
     q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(lb, 4), f), _mm256_and_si256(_mm256_srli_epi16(qh, 2), h3));
-    for (int k = 0; k < 4; ++k) {
+    QMATH_GGUF_UNROLL for (int k = 0; k < 4; ++k) {
       const __m256i a = loadu256(y.qs + 128 * h + 32 * k);
-      const __m256i d16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], a), _mm256_slli_epi16(_mm256_maddubs_epi16(one, a), 5));
+      // sum over pairs of (q - 32) a: q*a - 32*(a0 + a1), both terms and the difference within int16
+      const __m256i d16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], a), _mm256_maddubs_epi16(m32, a));
       // low lane: scale 2k (int16 bytes 4k, 4k+1), high lane: scale 2k+1 (bytes 4k+2, 4k+3)
       const short lo_idx = static_cast<short>(0x0100 + 0x0404 * k), hi_idx = static_cast<short>(0x0302 + 0x0404 * k);
       const __m256i s = _mm256_shuffle_epi8(scb, _mm256_set_m128i(_mm_set1_epi16(hi_idx), _mm_set1_epi16(lo_idx)));
       acc = _mm256_add_epi32(acc, _mm256_madd_epi16(d16, s));
     }
   }
-  return x86::hsum_epi32(acc);
+  s_out = acc;
+  m_out = _mm256_setzero_si256();
+}
+QMATH_ALWAYS_INLINE std::int32_t kpart_avx2(const block_q6_k& x, const block_q8_k& y) noexcept {
+  __m256i s, m;
+  kvec_avx2(x, y, s, m);
+  return x86::hsum_epi32(s);
+}
+
+/// K-quant super-blocks [0, n) (n a multiple of 8) into acc, 8 at a time: block k into lane k % 8.
+template <class X>
+QMATH_ALWAYS_INLINE void kdot_avx2(const X* x, const block_q8_k* y, std::size_t n, __m256& acc) noexcept {
+  for (std::size_t b = 0; b < n; b += 8) {
+    __m256i sv[8], mv[8];
+    QMATH_GGUF_UNROLL for (int k = 0; k < 8; ++k) kvec_avx2(x[b + k], y[b + k], sv[k], mv[k]);
+    const __m256 yd = _mm256_setr_ps(y[b].d, y[b + 1].d, y[b + 2].d, y[b + 3].d, y[b + 4].d, y[b + 5].d, y[b + 6].d, y[b + 7].d);
+    const __m256 dd = fence256(_mm256_mul_ps(h2f8(half8<offsetof(X, d)>(x + b)), yd));
+    __m256 t = fence256(_mm256_mul_ps(_mm256_cvtepi32_ps(reduce8(sv)), dd));
+    if constexpr (std::is_same_v<X, block_q4_k>) {
+      const __m256 dm = fence256(_mm256_mul_ps(h2f8(half8<offsetof(X, dmin)>(x + b)), yd));
+      t = _mm256_sub_ps(t, fence256(_mm256_mul_ps(_mm256_cvtepi32_ps(reduce8(mv)), dm)));
+    }
+    acc = _mm256_add_ps(acc, t);
+  }
 }
 #endif  // AVX2
 
@@ -611,8 +650,17 @@ void gguf_dot_k(const void* xv, std::size_t x_stride, std::size_t rows, const vo
   const block_q8_k* y = static_cast<const block_q8_k*>(yv);
   for (std::size_t r = 0; r < rows; ++r) {
     const X* x = reinterpret_cast<const X*>(static_cast<const std::uint8_t*>(xv) + r * x_stride);
-    float f[8] = {};
-    for (std::size_t b = 0; b < nb; ++b) {
+    alignas(32) float f[8] = {};
+    std::size_t b0 = 0;
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
+    if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
+      b0 = nb & ~static_cast<std::size_t>(7);
+      __m256 acc = _mm256_setzero_ps();
+      kdot_avx2(x, y, b0, acc);
+      _mm256_store_ps(f, acc);
+    }
+#endif
+    for (std::size_t b = b0; b < nb; ++b) {
       float t;
 #if defined(QMATH_ARCH_X86) && defined(__AVX2__)
       if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
