@@ -16,6 +16,11 @@
 // widening (vpmovsxbw + vpmaddwd) on AVX2/SSE4.1 and by the u8 bias trick
 // ((x + 128) * a - 128 * a) with vpdpbusd. ARM: codes minus their offset as
 // int8, then sdot (dotprod, i8mm) or vmull_s8 + vpadalq_s16 (NEON).
+// Levels: sse2 runs the scalar code; sse41 xmm per block; avx2 and avx512
+// one ymm per block (32 codes), 8 blocks per float step; avxvnni and
+// avx512vnni the same with ymm vpdpbusd for the legacy blocks; K-quants use
+// vpmaddubsw + vpmaddwd on every x86 level from avx2; i8mm runs the dotprod
+// code (a matrix-vector product has one vector: nothing for smmla to pair).
 
 #include <cstddef>
 #include <cstdint>
