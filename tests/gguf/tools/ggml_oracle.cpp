@@ -6,13 +6,18 @@
 //
 // One way to get the libraries: `npm pack @node-llama-cpp/linux-x64` and
 // unpack it (bins/linux-x64/ holds libggml-base.so and libggml-cpu-*.so). Then
-//   g++ -std=c++20 -O2 -Iinclude tests/gguf/tools/ggml_oracle.cpp -o ggml_oracle -ldl -lpthread
+//   g++ -std=c++20 -O2 -march=native -Iinclude tests/gguf/tools/ggml_oracle.cpp -o ggml_oracle -ldl -lpthread
+// (-march=native: qmath's kernels for this CPU register themselves; every
+// level gives the same bits, so the checks hold for any flags.)
 //   LD_LIBRARY_PATH=<dir> ./ggml_oracle <dir>/libggml-base.so <dir>/libggml-cpu-haswell.so
 // Last run (node-llama-cpp 3.22.1): 108,000 blocks of every format, 0 byte
-// differences; dot differences <= 9e-8 of sum |x y|.
+// differences; dot differences <= 9e-8 of sum |x y|. It also times a
+// 4096 x 4096 matrix-vector product (ggml_vec_dot per row vs qmath's matvec).
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -116,6 +121,37 @@ void check_dot(void* lib, const char* name, std::mt19937& rng) {
   if (worst > 1e-5) ++problems;
 }
 
+/// 4096 x 4096 matrix-vector product: ggml_vec_dot per row against qmath::gguf::matvec, best of 15, one thread.
+template <class X, class Y>
+void time_matvec(void* lib, const char* name) {
+  auto f = reinterpret_cast<vdot>(dlsym(lib, name));
+  if (!f) return;
+  const std::size_t rows = 4096, cols = 4096;
+  std::mt19937 rng(1);
+  std::normal_distribution<float> g(0, 1);
+  std::vector<float> w(rows * cols), v(cols);
+  for (auto& x : w) x = g(rng) * 0.02f;
+  for (auto& x : v) x = g(rng);
+  std::vector<X> wq(rows * cols / block_elements<X>);
+  std::vector<Y> vq(cols / block_elements<Y>);
+  (void)quantize(w, std::span<X>(wq));
+  (void)quantize(v, std::span<Y>(vq));
+  std::vector<float> o1(rows), o2(rows);
+  const std::size_t rb = cols / block_elements<X>;
+  double t1 = 1e9, t2 = 1e9;
+  for (int rep = 0; rep < 15; ++rep) {
+    const auto a = std::chrono::steady_clock::now();
+    for (std::size_t r = 0; r < rows; ++r) f(static_cast<int>(cols), &o1[r], 0, wq.data() + r * rb, 0, vq.data(), 0, 1);
+    const auto b = std::chrono::steady_clock::now();
+    (void)matvec(std::span<const X>(wq), rows, std::span<const Y>(vq), o2);
+    const auto c = std::chrono::steady_clock::now();
+    t1 = std::min(t1, std::chrono::duration<double>(b - a).count());
+    t2 = std::min(t2, std::chrono::duration<double>(c - b).count());
+  }
+  std::printf("%-24s 4096x4096: ggml %.3f ms, qmath %.3f ms (level %s), ggml time / qmath time %.2f\n", name, t1 * 1e3,
+              t2 * 1e3, std::string(qmath::to_string(kernel_level())).c_str(), t1 / t2);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -147,6 +183,10 @@ int main(int argc, char** argv) {
   check_dot<block_q8_0, block_q8_0>(cpu, "ggml_vec_dot_q8_0_q8_0", rng);
   check_dot<block_q4_k, block_q8_k>(cpu, "ggml_vec_dot_q4_K_q8_K", rng);
   check_dot<block_q6_k, block_q8_k>(cpu, "ggml_vec_dot_q6_K_q8_K", rng);
+  time_matvec<block_q4_0, block_q8_0>(cpu, "ggml_vec_dot_q4_0_q8_0");
+  time_matvec<block_q8_0, block_q8_0>(cpu, "ggml_vec_dot_q8_0_q8_0");
+  time_matvec<block_q4_k, block_q8_k>(cpu, "ggml_vec_dot_q4_K_q8_K");
+  time_matvec<block_q6_k, block_q8_k>(cpu, "ggml_vec_dot_q6_K_q8_K");
   std::printf("%s (%ld problems)\n", problems ? "FAILED" : "all agree", problems);
   return problems ? 1 : 0;
 }
