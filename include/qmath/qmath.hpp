@@ -38,3 +38,6 @@
 #include "qmath/gemm/gemm.hpp"
 #include "qmath/gemm/int4.hpp"
 #include "qmath/gemm/linear.hpp"
+#include "qmath/gguf/blocks.hpp"
+#include "qmath/gguf/quantize.hpp"
+#include "qmath/gguf/dot.hpp"
