@@ -14,6 +14,7 @@
 #include "qmath/codebook/kernels.hpp"
 #include "qmath/gemm/kernels.hpp"
 #include "qmath/gemm/kernels_int4.hpp"
+#include "qmath/formats/kernels.hpp"
 
 namespace qmath::kernel::QMATH_TARGET_NS {
 
@@ -25,6 +26,7 @@ inline constexpr detail::unit_entry dispatch_unit_entries[] = {
     unit_entry_for<detail::codebook_kernels, codebook_provider>(),
     unit_entry_for<detail::gemm_kernels, gemm_provider>(),
     unit_entry_for<detail::gemm_int4_kernels, gemm_int4_provider>(),
+    unit_entry_for<detail::formats_kernels, formats_provider>(),
     // (modules: one entry per kernel family here)
     {nullptr, nullptr},
 };
