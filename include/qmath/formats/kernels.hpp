@@ -30,8 +30,9 @@
 // in the per-target namespace. Blocks of 64 elements; tails go through a
 // zero-padded stack buffer through the same block code, so a tail is
 // bit-identical to a full block by construction. Streaming (non-temporal)
-// stores on x86 when asked for, after a head that aligns the output to 64
-// bytes; one store fence at the end of a streamed call.
+// stores on x86 when asked for (one per vector, of the vector's size), after
+// a head that aligns the output to 64 bytes; one store fence at the end of a
+// streamed call.
 
 #include <cstddef>
 #include <cstdint>
@@ -118,35 +119,43 @@ constexpr int lanes() noexcept {
 
 inline constexpr std::size_t block = 64;  // elements per block
 
-/// Copies `bytes` (a multiple of 64) from the 64-byte aligned `src` to the
-/// 64-byte aligned `dst` with non-temporal stores where the level has them.
-template <isa L>
-QMATH_ALWAYS_INLINE void stream_copy(void* dst, const void* src, std::size_t bytes) noexcept {
-#if defined(QMATH_ARCH_X86) && defined(__AVX512F__)
-  if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
-    for (std::size_t o = 0; o < bytes; o += 64)
-      _mm512_stream_si512(reinterpret_cast<__m512i*>(static_cast<char*>(dst) + o),
-                          _mm512_load_si512(static_cast<const char*>(src) + o));
-    return;
-  }
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-  if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
-    for (std::size_t o = 0; o < bytes; o += 32)
-      _mm256_stream_si256(reinterpret_cast<__m256i*>(static_cast<char*>(dst) + o),
-                          _mm256_load_si256(reinterpret_cast<const __m256i*>(static_cast<const char*>(src) + o)));
-    return;
-  }
-#endif
+/// Stores the vector v at p; with NT, a non-temporal store of its size (p is
+/// then aligned to that size). NEON has no non-temporal store intrinsic.
+template <bool NT, class T>
+QMATH_ALWAYS_INLINE void store_vec(void* p, const T& v) noexcept {
 #if defined(QMATH_ARCH_X86)
-  if constexpr (L != isa::scalar) {
-    for (std::size_t o = 0; o < bytes; o += 16)
-      _mm_stream_si128(reinterpret_cast<__m128i*>(static_cast<char*>(dst) + o),
-                       _mm_load_si128(reinterpret_cast<const __m128i*>(static_cast<const char*>(src) + o)));
+  if constexpr (NT && sizeof(T) == 4) {
+    int w;
+    std::memcpy(&w, &v, 4);
+    _mm_stream_si32(static_cast<int*>(p), w);
     return;
+  } else if constexpr (NT && sizeof(T) == 8) {
+    long long w;
+    std::memcpy(&w, &v, 8);
+    _mm_stream_si64(static_cast<long long*>(p), w);
+    return;
+  } else if constexpr (NT && sizeof(T) == 16) {
+    __m128i w;
+    std::memcpy(&w, &v, 16);
+    _mm_stream_si128(static_cast<__m128i*>(p), w);
+    return;
+#if defined(__AVX2__)
+  } else if constexpr (NT && sizeof(T) == 32) {
+    __m256i w;
+    std::memcpy(&w, &v, 32);
+    _mm256_stream_si256(static_cast<__m256i*>(p), w);
+    return;
+#endif
+#if defined(__AVX512F__)
+  } else if constexpr (NT && sizeof(T) == 64) {
+    __m512i w;
+    std::memcpy(&w, &v, 64);
+    _mm512_stream_si512(static_cast<__m512i*>(p), w);
+    return;
+#endif
   }
 #endif
-  std::memcpy(dst, src, bytes);
+  std::memcpy(p, &v, sizeof(T));
 }
 
 QMATH_ALWAYS_INLINE void store_fence() noexcept {
@@ -155,23 +164,28 @@ QMATH_ALWAYS_INLINE void store_fence() noexcept {
 #endif
 }
 
-/// Runs `blk(in, out)` (block elements) over n elements: full blocks in
-/// place, or through `buf` and streamed when `stream`; the head (aligning the
-/// output to 64 bytes when streaming) and the tail through zero-padded copies.
+/// Runs `blk(in, out, nt)` (block elements; nt: std::true_type for
+/// non-temporal stores) over n elements: full blocks in place, streamed when
+/// `stream` after a head that aligns the output to 64 bytes; the head and the
+/// tail through zero-padded copies.
 template <isa L, class In, class Out, class Blk>
 QMATH_ALWAYS_INLINE void drive(const In* x, Out* y, std::size_t n, bool stream, Blk&& blk) noexcept {
-  alignas(64) In tin[block];
-  alignas(64) Out tout[block];
   auto part = [&](std::size_t i, std::size_t r) {
+    alignas(64) In tin[block];
+    alignas(64) Out tout[block];
     std::memset(tin, 0, sizeof tin);
     std::memcpy(tin, x + i, r * sizeof(In));
-    blk(tin, tout);
+    blk(tin, tout, std::false_type{});
     std::memcpy(y + i, tout, r * sizeof(Out));
   };
   std::size_t i = 0;
-  if (stream && L != isa::scalar) {
+#if defined(QMATH_ARCH_X86)
+  constexpr bool can_stream = L != isa::scalar;
+#else
+  constexpr bool can_stream = false;
+#endif
+  if (can_stream && stream && (reinterpret_cast<std::uintptr_t>(y) % sizeof(Out)) == 0) {
     std::size_t h = ((64u - (reinterpret_cast<std::uintptr_t>(y) & 63u)) & 63u) / sizeof(Out);
-    if ((reinterpret_cast<std::uintptr_t>(y) % sizeof(Out)) != 0) h = n;  // cannot align: no streaming
     h = h < n ? h : n;
     while (i < h) {
       const std::size_t r = h - i < block ? h - i : block;
@@ -180,21 +194,21 @@ QMATH_ALWAYS_INLINE void drive(const In* x, Out* y, std::size_t n, bool stream, 
     }
     bool streamed = false;
     for (; i + block <= n; i += block) {
-      blk(x + i, tout);
-      stream_copy<L>(y + i, tout, sizeof tout);
+      blk(x + i, y + i, std::true_type{});
       streamed = true;
     }
     if (streamed) store_fence();
   } else {
-    for (; i + block <= n; i += block) blk(x + i, y + i);
+    for (; i + block <= n; i += block) blk(x + i, y + i, std::false_type{});
   }
   if (i < n) part(i, n - i);
 }
 
+// Lane select on a comparison mask (vector ?:, so AVX-512 keeps it in a mask
+// register instead of materialising all-ones vectors).
 template <class V, class M, class T>
 QMATH_ALWAYS_INLINE T select(M m, T a, T b) noexcept {
-  const T mm = (T)m;
-  return (a & mm) | (b & ~mm);
+  return m ? a : b;
 }
 
 /// One vector of float32 bits -> codes of F (as 32-bit lanes).
@@ -218,8 +232,8 @@ QMATH_ALWAYS_INLINE typename V::u32 encode_vec(typename V::u32 b, std::uint32_t 
     const i32 q = __builtin_convertvector(t, i32);
     const f32 fr = t - __builtin_convertvector(q, f32);
     const i32 up = (fr > 0.5f) | ((fr == 0.5f) & ((q & 1) != 0));
-    const i32 nz = (i32)a >= 0x00800000;
-    const u32 sub = (u32)((q - up) & nz);
+    const u32 qu = (u32)q;
+    const u32 sub = select<V>((i32)a >= 0x00800000, select<V>(up, qu + 1u, qu), u32{});
     mag = select<V>(is_sub, sub, mag);
   }
   mag = select<V>((i32)mag > (i32)(u32{} + F::max_code), u32{} + ovf_mag, mag);
@@ -243,7 +257,7 @@ QMATH_ALWAYS_INLINE typename V::u32 decode_vec(typename V::u32 c) noexcept {
   if constexpr (F::bias < 127) {
     constexpr std::uint32_t kexp = static_cast<std::uint32_t>(F::bias - 1 + M) << 23;
     const f32 fm = __builtin_convertvector((i32)mag, f32);
-    const u32 sub = ((u32)fm - kexp) & (u32)(mag != 0u);
+    const u32 sub = select<V>(mag != 0u, (u32)fm - kexp, u32{});
     v = select<V>(mag < (1u << M), sub, v);
   }
   if constexpr (F::nan == formats::nan_kind::ieee) {
@@ -277,12 +291,12 @@ void formats_encode(const float* x, void* codes, std::size_t n, formats::overflo
     using V = fmtk::vt<W>;
     using CV = std::conditional_t<sizeof(C) == 2, typename V::u16, typename V::u8>;
     const std::uint32_t ovf = fmtk::overflow_magnitude<F>(mode);
-    fmtk::drive<L>(x, q, n, stream, [ovf](const float* in, C* out) __attribute__((always_inline)) {
+    fmtk::drive<L>(x, q, n, stream, [ovf](const float* in, C* out, auto nt) __attribute__((always_inline)) {
       for (std::size_t k = 0; k < fmtk::block; k += W) {
         typename V::u32 b;
         std::memcpy(&b, in + k, sizeof b);
         const CV c = __builtin_convertvector(fmtk::encode_vec<F, V>(b, ovf), CV);
-        std::memcpy(out + k, &c, sizeof c);
+        fmtk::store_vec<decltype(nt)::value>(out + k, c);
       }
     });
   }
@@ -299,12 +313,12 @@ void formats_decode(const void* codes, float* y, std::size_t n, bool stream) noe
     constexpr int W = fmtk::lanes<L>();
     using V = fmtk::vt<W>;
     using CV = std::conditional_t<sizeof(C) == 2, typename V::u16, typename V::u8>;
-    fmtk::drive<L>(q, y, n, stream, [](const C* in, float* out) __attribute__((always_inline)) {
+    fmtk::drive<L>(q, y, n, stream, [](const C* in, float* out, auto nt) __attribute__((always_inline)) {
       for (std::size_t k = 0; k < fmtk::block; k += W) {
         CV c;
         std::memcpy(&c, in + k, sizeof c);
         const typename V::u32 v = fmtk::decode_vec<F, V>(__builtin_convertvector(c, typename V::u32));
-        std::memcpy(out + k, &v, sizeof v);
+        fmtk::store_vec<decltype(nt)::value>(out + k, v);
       }
     });
   }
