@@ -10,11 +10,12 @@
 //                    exponent rebias (d = 23 - M; the carry of the RNE add
 //                    moves into the exponent by itself);
 //    subnormal in F: t = |x| * 2^(bias - 1 + M) built by adding to the
-//                    exponent field (exact; t < 2^M), q = trunc(t), r = t - q
-//                    (exact), code = q + (r > 1/2 or (r == 1/2 and q odd)).
-//                    float32 subnormals give 0 (they are below half the
-//                    smallest subnormal of every format but bf16, whose
-//                    normal formula covers them);
+//                    exponent field (exact; t <= 2^M), code = t rounded to
+//                    the nearest integer, ties to even, by an instruction that
+//                    names its rounding mode (SSE2: q = trunc(t), exact
+//                    remainder compared with 1/2). float32 subnormals give 0
+//                    (below half the smallest subnormal of every format but
+//                    bf16, whose normal formula covers them);
 //    then overflow (code > max) -> the mode's overflow code, NaN -> the
 //    format's quiet NaN (or +max without NaN), sign or'ed in.
 //  decode: normal codes by shifting into a float32 and rebiasing; subnormal
@@ -34,6 +35,7 @@
 // a head that aligns the output to 64 bytes; one store fence at the end of a
 // streamed call.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -44,6 +46,8 @@
 
 #if defined(QMATH_ARCH_X86)
 #include <immintrin.h>
+#elif defined(QMATH_ARCH_AARCH64)
+#include <arm_neon.h>
 #endif
 
 namespace qmath::detail {
@@ -211,8 +215,48 @@ QMATH_ALWAYS_INLINE T select(M m, T a, T b) noexcept {
   return m ? a : b;
 }
 
+/// Round each lane of t (0 <= t <= 2^10, exact) to the nearest integer, ties
+/// to even, with the rounding mode named in the instruction (AVX-512 embedded
+/// rounding, SSE4.1 / AVX roundps immediate, NEON FRINTN), never the one in
+/// MXCSR / FPCR; SSE2: truncate and compare the (exact) remainder with 1/2.
+template <isa L, class V>
+QMATH_ALWAYS_INLINE typename V::i32 round_even(typename V::f32 t) noexcept {
+  using i32 = typename V::i32;
+  using f32 = typename V::f32;
+#if defined(QMATH_ARCH_X86) && defined(__AVX512F__)
+  if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
+    return std::bit_cast<i32>(
+        _mm512_cvt_roundps_epi32(std::bit_cast<__m512>(t), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  } else
+#endif
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
+  if constexpr (L == isa::avx2 || L == isa::avxvnni) {
+    return __builtin_convertvector(
+        std::bit_cast<f32>(_mm256_round_ps(std::bit_cast<__m256>(t), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)),
+        i32);
+  } else
+#endif
+#if defined(QMATH_ARCH_X86) && defined(__SSE4_1__)
+  if constexpr (L == isa::sse41) {
+    return __builtin_convertvector(
+        std::bit_cast<f32>(_mm_round_ps(std::bit_cast<__m128>(t), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)), i32);
+  } else
+#endif
+#if defined(QMATH_ARCH_AARCH64)
+  if constexpr (L == isa::neon || L == isa::dotprod || L == isa::i8mm) {
+    return std::bit_cast<i32>(vcvtq_s32_f32(vrndnq_f32(std::bit_cast<float32x4_t>(t))));
+  } else
+#endif
+  {
+    const i32 q = __builtin_convertvector(t, i32);
+    const f32 fr = t - __builtin_convertvector(q, f32);
+    const i32 up = (fr > 0.5f) | ((fr == 0.5f) & ((q & 1) != 0));
+    return select<V>(up, q + 1, q);
+  }
+}
+
 /// One vector of float32 bits -> codes of F (as 32-bit lanes).
-template <class F, class V>
+template <isa L, class F, class V>
 QMATH_ALWAYS_INLINE typename V::u32 encode_vec(typename V::u32 b, std::uint32_t ovf_mag) noexcept {
   using u32 = typename V::u32;
   using i32 = typename V::i32;
@@ -228,13 +272,9 @@ QMATH_ALWAYS_INLINE typename V::u32 encode_vec(typename V::u32 b, std::uint32_t 
     constexpr std::uint32_t kexp = static_cast<std::uint32_t>(F::bias - 1 + M) << 23;
     const i32 is_sub = (i32)a < (i32)(u32{} + min_normal);
     const u32 ac = select<V>(is_sub, a, u32{} + min_normal);
+    // (Lanes with a float32 subnormal or zero give t < 2^-102: rounded to 0.)
     const f32 t = (f32)(ac + kexp);
-    const i32 q = __builtin_convertvector(t, i32);
-    const f32 fr = t - __builtin_convertvector(q, f32);
-    const i32 up = (fr > 0.5f) | ((fr == 0.5f) & ((q & 1) != 0));
-    const u32 qu = (u32)q;
-    const u32 sub = select<V>((i32)a >= 0x00800000, select<V>(up, qu + 1u, qu), u32{});
-    mag = select<V>(is_sub, sub, mag);
+    mag = select<V>(is_sub, (u32)round_even<L, V>(t), mag);
   }
   mag = select<V>((i32)mag > (i32)(u32{} + F::max_code), u32{} + ovf_mag, mag);
   u32 code = sgn | mag;
@@ -295,7 +335,7 @@ void formats_encode(const float* x, void* codes, std::size_t n, formats::overflo
       for (std::size_t k = 0; k < fmtk::block; k += W) {
         typename V::u32 b;
         std::memcpy(&b, in + k, sizeof b);
-        const CV c = __builtin_convertvector(fmtk::encode_vec<F, V>(b, ovf), CV);
+        const CV c = __builtin_convertvector(fmtk::encode_vec<L, F, V>(b, ovf), CV);
         fmtk::store_vec<decltype(nt)::value>(out + k, c);
       }
     });
