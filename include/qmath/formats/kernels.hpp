@@ -215,6 +215,59 @@ QMATH_ALWAYS_INLINE T select(M m, T a, T b) noexcept {
   return m ? a : b;
 }
 
+/// Loads W codes (uint8 or uint16) zero-extended to 32-bit lanes (with the
+/// level's widening instructions: GCC 12 scalarises some vector-extension
+/// conversions).
+template <isa L, class C, class V>
+QMATH_ALWAYS_INLINE typename V::u32 load_widen(const C* p) noexcept {
+  using u32 = typename V::u32;
+#if defined(QMATH_ARCH_X86) && defined(__AVX512F__)
+  if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
+    if constexpr (sizeof(C) == 1)
+      return std::bit_cast<u32>(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+    else
+      return std::bit_cast<u32>(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))));
+  } else
+#endif
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
+  if constexpr (L == isa::avx2 || L == isa::avxvnni) {
+    if constexpr (sizeof(C) == 1)
+      return std::bit_cast<u32>(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+    else
+      return std::bit_cast<u32>(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+  } else
+#endif
+#if defined(QMATH_ARCH_X86)
+  if constexpr (L == isa::sse2 || L == isa::sse41) {
+    const __m128i z = _mm_setzero_si128();
+    if constexpr (sizeof(C) == 1) {
+      int w;
+      std::memcpy(&w, p, 4);
+      return std::bit_cast<u32>(_mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(w), z), z));
+    } else {
+      return std::bit_cast<u32>(_mm_unpacklo_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)), z));
+    }
+  } else
+#endif
+#if defined(QMATH_ARCH_AARCH64)
+  if constexpr (L == isa::neon || L == isa::dotprod || L == isa::i8mm) {
+    if constexpr (sizeof(C) == 1) {
+      std::uint32_t w;
+      std::memcpy(&w, p, 4);
+      return std::bit_cast<u32>(vmovl_u16(vget_low_u16(vmovl_u8(vcreate_u8(w)))));
+    } else {
+      return std::bit_cast<u32>(vmovl_u16(vld1_u16(p)));
+    }
+  } else
+#endif
+  {
+    using CV = std::conditional_t<sizeof(C) == 2, typename V::u16, typename V::u8>;
+    CV c;
+    std::memcpy(&c, p, sizeof c);
+    return __builtin_convertvector(c, u32);
+  }
+}
+
 /// Round each lane of t (0 <= t <= 2^10, exact) to the nearest integer, ties
 /// to even, with the rounding mode named in the instruction (AVX-512 embedded
 /// rounding, SSE4.1 / AVX roundps immediate, NEON FRINTN), never the one in
@@ -352,12 +405,9 @@ void formats_decode(const void* codes, float* y, std::size_t n, bool stream) noe
   } else {
     constexpr int W = fmtk::lanes<L>();
     using V = fmtk::vt<W>;
-    using CV = std::conditional_t<sizeof(C) == 2, typename V::u16, typename V::u8>;
     fmtk::drive<L>(q, y, n, stream, [](const C* in, float* out, auto nt) __attribute__((always_inline)) {
       for (std::size_t k = 0; k < fmtk::block; k += W) {
-        CV c;
-        std::memcpy(&c, in + k, sizeof c);
-        const typename V::u32 v = fmtk::decode_vec<F, V>(__builtin_convertvector(c, typename V::u32));
+        const typename V::u32 v = fmtk::decode_vec<F, V>(fmtk::load_widen<L, C, V>(in + k));
         fmtk::store_vec<decltype(nt)::value>(out + k, v);
       }
     });
