@@ -35,6 +35,7 @@
 #include "qmath/formats/minifloat.hpp"
 #include "qmath/formats/convert.hpp"
 #include "qmath/formats/mx.hpp"
+#include "qmath/formats/scaled.hpp"
 // Optional utility, not included here: qmath/io/npy.hpp (.npy files).
 #include "qmath/gemm/types.hpp"
 #include "qmath/gemm/pack.hpp"
