@@ -133,11 +133,13 @@ QMATH_ALWAYS_INLINE void store_vec(void* p, const T& v) noexcept {
     std::memcpy(&w, &v, 4);
     _mm_stream_si32(static_cast<int*>(p), w);
     return;
+#if defined(__x86_64__)
   } else if constexpr (NT && sizeof(T) == 8) {
     long long w;
     std::memcpy(&w, &v, 8);
     _mm_stream_si64(static_cast<long long*>(p), w);
     return;
+#endif
   } else if constexpr (NT && sizeof(T) == 16) {
     __m128i w;
     std::memcpy(&w, &v, 16);
