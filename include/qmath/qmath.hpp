@@ -32,6 +32,10 @@
 #include "qmath/codebook/scalar_codebook.hpp"
 #include "qmath/codebook/kmeans.hpp"
 #include "qmath/codebook/product_quantizer.hpp"
+#include "qmath/formats/minifloat.hpp"
+#include "qmath/formats/convert.hpp"
+#include "qmath/formats/mx.hpp"
+#include "qmath/formats/scaled.hpp"
 // Optional utility, not included here: qmath/io/npy.hpp (.npy files).
 #include "qmath/gemm/types.hpp"
 #include "qmath/gemm/pack.hpp"

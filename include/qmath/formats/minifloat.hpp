@@ -12,6 +12,7 @@
 //   fp6_e2m3    2  3    1   no   none                 7.5
 //   fp6_e3m2    3  2    3   no   none                 28
 //   fp4_e2m1    2  1    1   no   none                 6
+//   e8m0        8  0  127   no   0xFF (no sign, no zero) 2^127   (MX scales)
 //
 // encode<F>(x, mode) rounds a float32 to the nearest code, ties to the code
 // with an even mantissa (IEEE round-to-nearest-even), exactly as ONNX Cast /
@@ -186,6 +187,101 @@ constexpr typename F::code_type encode(float x, overflow mode = overflow::non_sa
   }
   if (mag > F::max_code) return overflowed();
   return static_cast<code_t>(sign | mag);
+}
+
+/// Rounding of the element codecs that take one (encode_scaled): ties to even
+/// (IEEE, ONNX, OCP MX) or away from zero (microxcaling's "nearest").
+enum class tie_rule : std::uint8_t { to_even, away_from_zero };
+
+/// code of F for x * 2^-shift, rounded with `ties` (every other rounding
+/// decision is to nearest), computed exactly from the bits of x (no
+/// multiplication is performed, so no float32 subnormal is flushed or
+/// rounded on the way). Overflow, Inf and NaN as encode. With shift = 0 and
+/// tie_rule::to_even it equals encode<F>(x, mode) for every x.
+///   encode_scaled<fp4_e2m1>(12.0f, 1, overflow::saturate) == 0x7 (6)
+template <minifloat F>
+constexpr typename F::code_type encode_scaled(float x, int shift, overflow mode,
+                                              tie_rule ties = tie_rule::to_even) noexcept {
+  constexpr int M = F::mantissa_bits;
+  using code_t = typename F::code_type;
+  const std::uint32_t bits = std::bit_cast<std::uint32_t>(x);
+  const std::uint32_t sign = (bits >> 31) ? F::sign_bit : 0u;
+  const std::uint32_t a = bits & 0x7FFFFFFFu;
+  auto overflowed = [&]() constexpr -> code_t {
+    if (mode == overflow::saturate) return static_cast<code_t>(sign | F::max_code);
+    if constexpr (F::has_inf) return static_cast<code_t>(sign | F::inf_code);
+    else if constexpr (F::has_nan) return static_cast<code_t>(sign | F::qnan_code);
+    else return static_cast<code_t>(sign | F::max_code);
+  };
+  if (a > 0x7F800000u) {
+    if constexpr (F::has_nan) return static_cast<code_t>(sign | F::qnan_code);
+    else return static_cast<code_t>(F::max_code);
+  }
+  if (a == 0x7F800000u) return overflowed();
+  if (a == 0) return static_cast<code_t>(sign);
+  // |x| = sig * 2^(ex - 23), sig in [2^23, 2^24).
+  std::uint32_t sig = a & 0x7FFFFFu;
+  int ex = static_cast<int>(a >> 23) - 127;
+  if ((a >> 23) == 0) {
+    const int lz = std::countl_zero(sig) - 8;  // sig != 0
+    sig <<= lz;
+    ex = -126 - lz;
+  } else {
+    sig |= 0x800000u;
+  }
+  long long e = static_cast<long long>(ex) - shift;  // exponent of the scaled value
+  // Drop `d` low bits of sig, rounding to nearest with the tie rule.
+  auto round_shift = [&](int d) constexpr -> std::uint32_t {
+    if (d <= 0) return sig;  // (not reached: d >= 23 - M >= 13)
+    if (d > 25) return 0u;
+    const std::uint32_t half = 1u << (d - 1);
+    const std::uint32_t q = sig >> d, rem = sig & ((1u << d) - 1u);
+    const bool up = rem > half || (rem == half && (ties == tie_rule::away_from_zero || (q & 1u)));
+    return q + (up ? 1u : 0u);
+  };
+  constexpr int emin = 1 - F::bias;  // exponent of the smallest normal
+  constexpr int emax_field = (1 << F::exponent_bits) - 1;
+  std::uint32_t mag;
+  if (e >= emin) {
+    if (e + F::bias > emax_field) return overflowed();  // beyond every finite code
+    const std::uint32_t r = round_shift(23 - M);  // in [2^M, 2^(M+1)]
+    mag = (static_cast<std::uint32_t>(e + F::bias) << M) + (r - (1u << M));
+  } else {
+    const long long d = (23 - M) + (emin - e);
+    mag = d > 25 ? 0u : round_shift(static_cast<int>(d));
+  }
+  if (mag > F::max_code) return overflowed();
+  return static_cast<code_t>(sign | mag);
+}
+
+/// E8M0, the shared scale of OCP MX: 8 exponent bits, no sign, no mantissa,
+/// bias 127; code e is 2^(e - 127) (e = 0 is 2^-127, a float32 subnormal),
+/// 0xFF is NaN, there is no zero and no Inf.
+struct e8m0 {
+  static constexpr int bits = 8;
+  static constexpr int bias = 127;
+  static constexpr std::uint8_t nan_code = 0xFF;
+  using code_type = std::uint8_t;
+};
+
+/// The float32 value of an E8M0 code: 2^(code - 127), NaN (0x7FC00000) for 0xFF.
+constexpr float decode_e8m0(std::uint8_t code) noexcept {
+  if (code == e8m0::nan_code) return std::bit_cast<float>(0x7FC00000u);
+  if (code == 0) return std::bit_cast<float>(0x00400000u);  // 2^-127
+  return std::bit_cast<float>(static_cast<std::uint32_t>(code) << 23);
+}
+
+/// The E8M0 code of 2^e: e clamped to [-127, 127] (so never NaN).
+constexpr std::uint8_t e8m0_from_exponent(int e) noexcept {
+  e = e < -127 ? -127 : (e > 127 ? 127 : e);
+  return static_cast<std::uint8_t>(e + 127);
+}
+
+/// floor(log2 |x|) of a finite non-zero float32, exact (subnormals included).
+constexpr int floor_log2(float x) noexcept {
+  const std::uint32_t a = std::bit_cast<std::uint32_t>(x) & 0x7FFFFFFFu;
+  if ((a >> 23) == 0) return (31 - std::countl_zero(a)) - 149;
+  return static_cast<int>(a >> 23) - 127;
 }
 
 /// The largest finite value of F.

@@ -15,6 +15,7 @@
 #include "qmath/gemm/kernels.hpp"
 #include "qmath/gemm/kernels_int4.hpp"
 #include "qmath/gguf/kernels.hpp"
+#include "qmath/formats/kernels.hpp"
 
 namespace qmath::kernel::QMATH_TARGET_NS {
 
@@ -27,6 +28,7 @@ inline constexpr detail::unit_entry dispatch_unit_entries[] = {
     unit_entry_for<detail::gemm_kernels, gemm_provider>(),
     unit_entry_for<detail::gemm_int4_kernels, gemm_int4_provider>(),
     unit_entry_for<detail::gguf_kernels, gguf_provider>(),
+    unit_entry_for<detail::formats_kernels, formats_provider>(),
     // (modules: one entry per kernel family here)
     {nullptr, nullptr},
 };

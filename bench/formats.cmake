@@ -1,0 +1,1 @@
+qmath_add_benchmark(bench_formats bench_formats.cpp)
