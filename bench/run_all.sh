@@ -28,7 +28,7 @@ mkdir -p "$root/docs/bench"
 } >"$out"
 
 status=0
-for b in bench_quantize bench_calibrate bench_codebook bench_gemm bench_gguf; do
+for b in bench_quantize bench_calibrate bench_codebook bench_gemm bench_gguf bench_formats; do
   exe=$build/bench/$b
   if [ ! -x "$exe" ]; then
     echo "skipping $b (not built)" >&2
