@@ -7,7 +7,7 @@
 // where
 //   sse41      SSE4.1                       avx2     AVX2 + FMA
 //   avxvnni    AVX2 + AVX-VNNI (ymm vpdpbusd)
-//   avx512     AVX-512 F + BW + VL (+DQ)    avx512vnni  avx512 + AVX512-VNNI
+//   avx512     AVX-512 F + CD + BW + VL + DQ   avx512vnni  avx512 + AVX512-VNNI
 //   neon       AArch64 Advanced SIMD        dotprod  + sdot/udot
 //   i8mm       + smmla/ummla/usmmla (and dotprod)
 // A level is *supported* when the CPU reports every feature it needs and the
@@ -98,7 +98,7 @@ constexpr bool isa_is_native_family(isa l) noexcept {
 /// Raw CPU feature bits (what the CPU and OS support, not what is compiled in).
 struct cpu_features {
   bool sse2 = false, sse41 = false, avx2 = false, fma = false;
-  bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false;
+  bool avx512f = false, avx512cd = false, avx512bw = false, avx512vl = false, avx512dq = false;
   bool avx512vnni = false, avxvnni = false;
   bool os_ymm = false, os_zmm = false;
   bool neon = false, dotprod = false, i8mm = false, sve = false;
@@ -138,6 +138,7 @@ inline cpu_features detect_cpu_features() noexcept {
     f.fma = f.fma && f.os_ymm;
     f.avx512f = f.os_zmm && ((b >> 16) & 1u);
     f.avx512dq = f.os_zmm && ((b >> 17) & 1u);
+    f.avx512cd = f.os_zmm && ((b >> 28) & 1u);
     f.avx512bw = f.os_zmm && ((b >> 30) & 1u);
     f.avx512vl = f.os_zmm && ((b >> 31) & 1u);
     f.avx512vnni = f.os_zmm && ((c >> 11) & 1u);
@@ -176,9 +177,9 @@ inline bool cpu_supports(isa l) noexcept {
     case isa::sse41: return f.sse2 && f.sse41;
     case isa::avx2: return f.sse41 && f.avx2 && f.fma;
     case isa::avxvnni: return f.sse41 && f.avx2 && f.fma && f.avxvnni;
-    case isa::avx512: return f.avx2 && f.fma && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq;
+    case isa::avx512: return f.avx2 && f.fma && f.avx512f && f.avx512cd && f.avx512bw && f.avx512vl && f.avx512dq;
     case isa::avx512vnni:
-      return f.avx2 && f.fma && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq && f.avx512vnni;
+      return f.avx2 && f.fma && f.avx512f && f.avx512cd && f.avx512bw && f.avx512vl && f.avx512dq && f.avx512vnni;
     case isa::neon: return f.neon;
     case isa::dotprod: return f.neon && f.dotprod;
     case isa::i8mm: return f.neon && f.dotprod && f.i8mm;

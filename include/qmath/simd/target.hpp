@@ -7,12 +7,19 @@
 
 #include "qmath/simd/isa.hpp"
 
-#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__) && \
-    defined(__AVX2__) && defined(__FMA__)
+// AVX-512 levels need F, CD, BW, DQ, VL (xsimd 14's avx512bw tag derives from
+// avx512cd and needs its kernels), with AVX2 + FMA for the 256-bit halves.
+#if defined(__AVX512F__) && defined(__AVX512CD__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
+    defined(__AVX512DQ__) && defined(__AVX2__) && defined(__FMA__)
+#define QMATH_TARGET_HAS_AVX512 1
+#else
+#define QMATH_TARGET_HAS_AVX512 0
+#endif
+
+#if QMATH_TARGET_HAS_AVX512 && defined(__AVX512VNNI__)
 #define QMATH_TARGET_NS tgt_avx512vnni
 #define QMATH_TARGET_LEVEL ::qmath::isa::avx512vnni
-#elif defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__) && defined(__AVX2__) && \
-    defined(__FMA__)
+#elif QMATH_TARGET_HAS_AVX512
 #define QMATH_TARGET_NS tgt_avx512
 #define QMATH_TARGET_LEVEL ::qmath::isa::avx512
 #elif defined(__AVXVNNI__) && defined(__AVX2__) && defined(__FMA__)

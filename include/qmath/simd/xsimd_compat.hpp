@@ -2,15 +2,56 @@
 // The one place that knows xsimd versions apart (8.1 ... 14.x).
 //
 //  - reduce_add: `hadd` in xsimd 8, `reduce_add` from 9 on.
-//  - arch tags: always name xsimd tags explicitly (8.1 and 13+ pick different
-//    default archs for the same flags); arch_of<L> maps a qmath level to one.
+//  - arch tags: qmath never uses xsimd's default arch (8.1 and 13+ pick
+//    different ones for the same flags); its own tags (simd/arch.hpp) derive
+//    from named xsimd tags. generic_arch: `generic` before 14, `common` from 14.
+//  - bitcast: bitwise_cast's template parameter changed meaning (batch type in
+//    8.x, element type later).
 //  - no use of version(), available_architectures().best, batch_constant,
 //    zip_lo/zip_hi lane order or widen(): they changed between versions.
 // Only simd/ and the SIMD paths of other modules include this header.
 
-#include <xsimd/xsimd.hpp>
+#include <type_traits>
+
+#include <xsimd/config/xsimd_config.hpp>
 
 #include "qmath/simd/isa.hpp"
+#include "qmath/simd/target.hpp"
+
+// xsimd 8 on AArch64: kernel::broadcast(T, requires_arch<neon64>) calls
+// broadcast<neon64>, not broadcast<A>, so it cannot build a batch of a tag
+// derived from neon64 (qmath's arch<neon> ...). A more specific overload for
+// arch<neon> fixes it; xsimd's batch constructor names kernel::broadcast
+// qualified, so the overload must be declared before xsimd's headers.
+#if XSIMD_VERSION_MAJOR < 9 && defined(__aarch64__) && defined(__ARM_NEON)
+#define QMATH_XSIMD8_NEON_BROADCAST_FIX 1
+#if defined(XSIMD_HPP)
+#error "qmath with xsimd 8 on AArch64: include qmath's headers before <xsimd/xsimd.hpp> (see qmath/simd/xsimd_compat.hpp)"
+#endif
+namespace qmath::kernel::QMATH_TARGET_NS::simd {
+template <isa L>
+struct arch;
+}
+namespace xsimd {
+template <class T, class A>
+class batch;
+namespace kernel {
+template <class A, class T>
+inline batch<T, A> broadcast(T val, const ::qmath::kernel::QMATH_TARGET_NS::simd::arch<::qmath::isa::neon>&) noexcept;
+}
+}  // namespace xsimd
+#endif
+
+#include <xsimd/xsimd.hpp>
+
+#if defined(QMATH_XSIMD8_NEON_BROADCAST_FIX)
+namespace xsimd::kernel {
+template <class A, class T>
+inline batch<T, A> broadcast(T val, const ::qmath::kernel::QMATH_TARGET_NS::simd::arch<::qmath::isa::neon>&) noexcept {
+  return broadcast<A>(val, neon{});
+}
+}  // namespace xsimd::kernel
+#endif
 
 #if !defined(XSIMD_VERSION_MAJOR)
 #error "qmath: xsimd version macros not found"
@@ -29,24 +70,20 @@ QMATH_ALWAYS_INLINE T reduce_add(const xsimd::batch<T, A>& b) noexcept {
 #endif
 }
 
-/// The xsimd arch tag used by kernels of level L (void for scalar).
-template <isa L>
-struct arch_of {
-  using type = void;
-};
-#if defined(QMATH_ARCH_X86)
-template <> struct arch_of<isa::sse2> { using type = xsimd::sse2; };
-template <> struct arch_of<isa::sse41> { using type = xsimd::sse4_1; };
-template <> struct arch_of<isa::avx2> { using type = xsimd::avx2; };
-template <> struct arch_of<isa::avxvnni> { using type = xsimd::avx2; };
-template <> struct arch_of<isa::avx512> { using type = xsimd::avx512bw; };
-template <> struct arch_of<isa::avx512vnni> { using type = xsimd::avx512bw; };
-#elif defined(QMATH_ARCH_AARCH64)
-template <> struct arch_of<isa::neon> { using type = xsimd::neon64; };
-template <> struct arch_of<isa::dotprod> { using type = xsimd::neon64; };
-template <> struct arch_of<isa::i8mm> { using type = xsimd::neon64; };
+/// xsimd's root arch tag: `generic` up to 13, `common` from 14 on. Overloads
+/// on requires_arch<generic_arch> are the portable fallbacks.
+#if XSIMD_VERSION_MAJOR >= 14
+using generic_arch = xsimd::common;
+#else
+using generic_arch = xsimd::generic;
 #endif
-template <isa L>
-using arch_of_t = typename arch_of<L>::type;
+
+/// Reinterpret the bits of a batch (8.1: bitwise_cast<batch<To, A>>(x); from
+/// 10 on: bitwise_cast<To>(x); the kernel-level call is the same in both).
+template <class To, class From, class A>
+QMATH_ALWAYS_INLINE xsimd::batch<To, A> bitcast(const xsimd::batch<From, A>& x) noexcept {
+  if constexpr (std::is_same_v<To, From>) return x;
+  else return xsimd::kernel::bitwise_cast<A>(x, xsimd::batch<To, A>{}, A{});
+}
 
 }  // namespace qmath::simd_compat
