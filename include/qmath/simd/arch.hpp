@@ -99,6 +99,40 @@ inline constexpr bool has_arch = target_implies(L);
 template <isa L>
 using arch_t = arch<L>;
 
+/// The level whose tag arch<L> derives from within qmath's chains
+/// (avxvnni -> avx2, avx512vnni -> avx512, i8mm -> dotprod -> neon); L itself
+/// where arch<L> derives from an xsimd tag directly.
+constexpr isa chain_parent(isa l) noexcept {
+  switch (l) {
+    case isa::avxvnni: return isa::avx2;
+    case isa::avx512vnni: return isa::avx512;
+    case isa::i8mm: return isa::dotprod;
+    case isa::dotprod: return isa::neon;
+    default: return l;
+  }
+}
+
+/// The one fallback rule of every kernel family. A family lists the levels at
+/// which its code differs (`Own...`, always including scalar); level L runs
+/// the kernels instantiated for the nearest listed level on L's chain. So a
+/// family without VNNI-specific code serves avx512vnni with its avx512
+/// kernels, compiled once, and a family that lists every level gets arch<L>
+/// for each. (Ops inside still resolve by tag: the instantiation for
+/// arch<avx512> calls avx512bw overloads.)
+template <isa L, isa... Own>
+constexpr isa fallback_level() noexcept {
+  constexpr bool listed = ((L == Own) || ...);
+  if constexpr (listed) return L;
+  else if constexpr (chain_parent(L) != L) return fallback_level<chain_parent(L), Own...>();
+  else {
+    static_assert(listed, "qmath: a kernel family must list every level that starts a chain (scalar, sse2, sse41, "
+                          "avx2, avx512, neon)");
+    return L;
+  }
+}
+template <isa L, isa... Own>
+using fallback_arch = arch<fallback_level<L, Own...>()>;
+
 template <class A>
 inline constexpr bool is_scalar_arch = std::is_same_v<A, arch<isa::scalar>>;
 
