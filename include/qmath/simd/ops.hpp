@@ -27,6 +27,7 @@
 // Adding a level: a tag in simd/arch.hpp and one overload per operation in the
 // per-ISA file (or none, where the base tag's overload already applies).
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -118,13 +119,13 @@ QMATH_ALWAYS_INLINE float round_even(float t) noexcept {
   if (!(a < 8388608.0f)) return t;  // |t| >= 2^23 (integral), Inf, NaN
   const float c = t < 0.0f ? -8388608.0f : 8388608.0f;
   const float r = (t + c) - c;
-  return r == 0.0f ? (t < 0.0f ? -0.0f : 0.0f) : r;  // keep the sign of zero
+  return r == 0.0f ? (std::signbit(t) ? -0.0f : 0.0f) : r;  // keep the sign of zero
 }
 QMATH_ALWAYS_INLINE float round_trunc(float t) noexcept {
   const float a = t < 0.0f ? -t : t;
   if (!(a < 8388608.0f)) return t;
   const float r = static_cast<float>(static_cast<std::int32_t>(t));
-  return r == 0.0f ? (t < 0.0f ? -0.0f : 0.0f) : r;
+  return r == 0.0f ? (std::signbit(t) ? -0.0f : 0.0f) : r;
 }
 QMATH_ALWAYS_INLINE float round_floor(float t) noexcept {
   const float r = round_trunc(t);
