@@ -196,7 +196,7 @@ QMATH_ALWAYS_INLINE void tile_dpbusd(const std::uint8_t* ap, const std::int8_t* 
         bv[p * V + v] = s8::load_unaligned(b0 + p * ps + v * static_cast<int>(s8::size));
     QMATH_UNROLL for (int r = 0; r < R; ++r) {
       const auto av = simd::gemm_reinterpret<std::uint8_t>(i32(load_i32(a + 4 * r)));
-      QMATH_UNROLL for (int q = 0; q < P * V; ++q) acc[r][q] = simd::gemm_dpbusd(acc[r][q], av, bv[q]);
+      QMATH_UNROLL for (int q = 0; q < P * V; ++q) simd::gemm_dpbusd_acc(acc[r][q], av, bv[q]);
     }
     a += 4 * mr;
     b0 += 64;

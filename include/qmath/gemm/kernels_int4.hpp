@@ -97,7 +97,7 @@ QMATH_ALWAYS_INLINE void tile_dpbusd(const detail::gemm_int4_args& p) noexcept {
       QMATH_UNROLL for (int q = 0; q < P; ++q) bv[q] = simd::gemm_load_nibbles<A>(b + q * p.panel_stride);
       QMATH_UNROLL for (int r = 0; r < R; ++r) {
         const auto av = simd::gemm_reinterpret<std::int8_t>(i32(gemm_detail::load_i32(a + static_cast<std::size_t>(r) * p.lda)));
-        QMATH_UNROLL for (int q = 0; q < P; ++q) acc[r][q] = simd::gemm_dpbusd(acc[r][q], bv[q], av);
+        QMATH_UNROLL for (int q = 0; q < P; ++q) simd::gemm_dpbusd_acc(acc[r][q], bv[q], av);
       }
       b += 32;
       a += 4;

@@ -23,10 +23,9 @@ namespace qmath::kernel::QMATH_TARGET_NS::simd {
 namespace impl {
 /// Without a dedicated instruction: the shared u8 x s8 quad dot product.
 template <class A>
-QMATH_ALWAYS_INLINE batch<std::int32_t, A> gemm_dpbusd(const batch<std::int32_t, A>& acc, const batch<std::uint8_t, A>& a,
-                                                       const batch<std::int8_t, A>& b,
-                                                       requires_arch<generic_arch>) noexcept {
-  return ::qmath::kernel::QMATH_TARGET_NS::simd::dot4_u8s8(acc, a, b);
+QMATH_ALWAYS_INLINE void gemm_dpbusd_acc(batch<std::int32_t, A>& acc, const batch<std::uint8_t, A>& a,
+                                         const batch<std::int8_t, A>& b, requires_arch<generic_arch>) noexcept {
+  acc = ::qmath::kernel::QMATH_TARGET_NS::simd::dot4_u8s8(acc, a, b);
 }
 // Every other operation exists only at the levels listed with it below; the
 // generic declarations name them on every target (a kernel that calls one at
@@ -107,12 +106,12 @@ QMATH_ALWAYS_INLINE float gemm_no_contract(float x) noexcept {
 }
 
 // ------------------------------------------------------ 8-bit dot products
-/// acc[i] + sum_{t<4} a[4i+t] * b[4i+t], a unsigned, b signed (vpdpbusd where
-/// the level has it, simd::dot4_u8s8 elsewhere).
+/// acc[i] += sum_{t<4} a[4i+t] * b[4i+t], a unsigned, b signed, in place
+/// (vpdpbusd tied to acc's register at AVX-512 VNNI, simd::dot4_u8s8 elsewhere).
 template <class A>
-QMATH_ALWAYS_INLINE batch<std::int32_t, A> gemm_dpbusd(const batch<std::int32_t, A>& acc, const batch<std::uint8_t, A>& a,
-                                                       const batch<std::int8_t, A>& b) noexcept {
-  return impl::gemm_dpbusd(acc, a, b, A{});
+QMATH_ALWAYS_INLINE void gemm_dpbusd_acc(batch<std::int32_t, A>& acc, const batch<std::uint8_t, A>& a,
+                                         const batch<std::int8_t, A>& b) noexcept {
+  impl::gemm_dpbusd_acc(acc, a, b, A{});
 }
 /// lane i = a[2i] * b[2i] + a[2i+1] * b[2i+1] (pmaddwd; exact for 8-bit
 /// operands widened to int16). x86.

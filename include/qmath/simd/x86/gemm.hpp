@@ -180,16 +180,14 @@ QMATH_ALWAYS_INLINE batch<std::uint8_t, A> gemm_load_nibbles(const std::uint8_t*
   return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
 }
 #if defined(__AVX512VNNI__)
-/// acc + vpdpbusd(a u8, b s8). Inline asm with a tied accumulator: GCC 12
-/// turns long _mm512_dpbusd_epi32 chains into register copies and spills.
+/// acc += vpdpbusd(a u8, b s8), in place. Inline asm with the accumulator's
+/// register tied in place: GCC 12 turns long _mm512_dpbusd_epi32 chains (or
+/// an asm on a copy) into register copies and spills.
 template <class A>
-QMATH_ALWAYS_INLINE batch<std::int32_t, A> gemm_dpbusd(const batch<std::int32_t, A>& acc, const batch<std::uint8_t, A>& a,
-                                                       const batch<std::int8_t, A>& b,
-                                                       requires_arch<arch<isa::avx512vnni>>) noexcept {
-  __m512i r = acc;
+QMATH_ALWAYS_INLINE void gemm_dpbusd_acc(batch<std::int32_t, A>& acc, const batch<std::uint8_t, A>& a,
+                                         const batch<std::int8_t, A>& b, requires_arch<arch<isa::avx512vnni>>) noexcept {
   const __m512i av = a, bv = b;
-  __asm__("vpdpbusd %[b], %[a], %[acc]" : [acc] "+v"(r) : [a] "v"(av), [b] "v"(bv));
-  return r;
+  __asm__("vpdpbusd %[b], %[a], %[acc]" : [acc] "+v"(acc.data) : [a] "v"(av), [b] "v"(bv));
 }
 #endif
 #endif
