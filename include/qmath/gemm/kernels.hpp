@@ -220,6 +220,16 @@ QMATH_ALWAYS_INLINE void tile_dpbusd(const std::uint8_t* ap, const std::int8_t* 
   }
 }
 
+/// AVX-512 VNNI: the tile of R rows, 16, 32 or 48 columns (a function of its
+/// own, called with its arguments in registers).
+template <class A, int R>
+void tile_dpbusd_r(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, std::size_t kg, std::int32_t* c,
+                   std::size_t ldc, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
+  if (nr > 32) tile_dpbusd<A, R, 3>(ap, bp, ps, kg, c, ldc, R, nr, accumulate, col_add);
+  else if (nr > 16) tile_dpbusd<A, R, 2>(ap, bp, ps, kg, c, ldc, R, nr, accumulate, col_add);
+  else tile_dpbusd<A, R, 1>(ap, bp, ps, kg, c, ldc, R, nr, accumulate, col_add);
+}
+
 // ------------------------------------- exact widening: pmovsxbw + pmaddwd, pair sums
 // SSE4.1 (2 x 16, xmm) and AVX2 (2 x 16, ymm): the rows' A quads first, then
 // one int16 vector of B at a time.
@@ -418,10 +428,7 @@ void gemm_tile(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, st
   } else if constexpr (L == isa::avx512vnni) {
     with_rows<MR>(mr, [&](auto R) {
       // Strips shorter than MR are packed with their own row count.
-      constexpr int r = decltype(R)::value;
-      if (nr > 32) tile_dpbusd<A, r, 3>(ap, bp, ps, kg, c, ldc, r, nr, accumulate, col_add);
-      else if (nr > 16) tile_dpbusd<A, r, 2>(ap, bp, ps, kg, c, ldc, r, nr, accumulate, col_add);
-      else tile_dpbusd<A, r, 1>(ap, bp, ps, kg, c, ldc, r, nr, accumulate, col_add);
+      tile_dpbusd_r<A, decltype(R)::value>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
     });
   } else if constexpr (L == isa::avx512) {
     with_rows<MR>(mr, [&](auto R) {
