@@ -18,20 +18,19 @@
 // Every kernel computes the same exact sum S = sum_k A'[i][k] * Bs[k][j] in
 // wrapping int32 arithmetic; no instruction saturates: vpdpbusd adds exact
 // 4-product sums, vpmaddwd/vmull_s8+vpadal are exact on u8/s8 x s8 products.
+//
+// Kernels are templates on the arch tag A (simd/arch.hpp) over xsimd batches;
+// what xsimd lacks is in simd/gemm_ops.hpp. Every level has its own kernels
+// (the family lists every level in gemm_arch below).
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
-#include "qmath/simd/arch/x86.hpp"
 #include "qmath/simd/dispatch.hpp"
-
-#if defined(QMATH_ARCH_X86)
-#include <immintrin.h>
-#elif defined(QMATH_ARCH_AARCH64)
-#include <arm_neon.h>
-#endif
+#include "qmath/simd/gemm_ops.hpp"
 
 #if defined(__clang__)
 #define QMATH_UNROLL _Pragma("unroll")
@@ -97,7 +96,16 @@ struct gemm_kernels {
 QMATH_SIMD_DIAGNOSTICS_BEGIN
 namespace qmath::kernel::QMATH_TARGET_NS {
 
+/// The GEMM family's arch tag for level L. The tile kernel differs at every
+/// level, so the family lists them all (simd::fallback_level).
+template <isa L>
+using gemm_arch = simd::fallback_arch<L, isa::scalar, isa::sse2, isa::sse41, isa::avx2, isa::avxvnni, isa::avx512,
+                                      isa::avx512vnni, isa::neon, isa::dotprod, isa::i8mm>;
+
 namespace gemm_detail {
+
+template <class T, class A>
+using batch = xsimd::batch<T, A>;
 
 QMATH_ALWAYS_INLINE std::int32_t load_i32(const void* p) noexcept {
   std::int32_t v;
@@ -106,14 +114,7 @@ QMATH_ALWAYS_INLINE std::int32_t load_i32(const void* p) noexcept {
 }
 
 /// Keeps the compiler from fusing a product with a following add (FMA).
-QMATH_ALWAYS_INLINE float fp_barrier(float x) noexcept {
-#if defined(QMATH_ARCH_X86)
-  __asm__("" : "+x"(x));
-#elif defined(QMATH_ARCH_AARCH64)
-  __asm__("" : "+w"(x));
-#endif
-  return x;
-}
+QMATH_ALWAYS_INLINE float fp_barrier(float x) noexcept { return simd::gemm_no_contract(x); }
 
 /// Add the pair-lane partial sums t[r][2j], t[r][2j+1] into c (widening kernels).
 /// The null test of col_add is outside the loops: inside them, clang turns
@@ -174,257 +175,215 @@ void tile_scalar(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, 
   }
 }
 
-#if defined(QMATH_ARCH_X86) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
-// ---------------------------------------------------------------- AVX-512 VNNI: 8 x 48, vpdpbusd zmm
-/// acc += vpdpbusd(a u8, b s8). Inline asm with a tied accumulator: GCC 12
-/// turns long _mm512_dpbusd_epi32 chains into register copies and spills.
-QMATH_ALWAYS_INLINE void dpbusd512(__m512i& acc, __m512i a, __m512i b) noexcept {
-  __asm__("vpdpbusd %[b], %[a], %[acc]" : [acc] "+v"(acc) : [a] "v"(a), [b] "v"(b));
-}
-template <int R, int P>
-QMATH_ALWAYS_INLINE void tile_vnni512(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, std::size_t kg,
-                                      std::int32_t* c, std::size_t ldc, int nr, bool accumulate,
-                                      const std::int32_t* col_add) noexcept {
-  __m512i acc[R][P];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();
+// ------------------------------------------------- vpdpbusd: R x 16P, u8 x s8 quads
+// AVX-512 VNNI (8 x 48): one zmm per panel and k-group, masked stores.
+// AVX-VNNI (6 x 16): two ymm per panel and k-group, stored through t.
+template <class A, int R, int P>
+QMATH_ALWAYS_INLINE void tile_dpbusd(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, std::size_t kg,
+                                     std::int32_t* c, std::size_t ldc, int mr, int nr, bool accumulate,
+                                     const std::int32_t* col_add) noexcept {
+  using i32 = batch<std::int32_t, A>;
+  using s8 = batch<std::int8_t, A>;
+  constexpr int W = static_cast<int>(i32::size);
+  constexpr int V = 64 / static_cast<int>(s8::size);  // vectors per panel and k-group
+  i32 acc[R][P * V];
+  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < P * V; ++q) acc[r][q] = i32(0);
   const std::int8_t* b0 = bp;
   const std::uint8_t* a = ap;
   for (std::size_t g = 0; g < kg; ++g) {
-    __m512i bv[P];
-    QMATH_UNROLL for (int p = 0; p < P; ++p) bv[p] = _mm512_loadu_si512(b0 + p * ps);
+    s8 bv[P * V];
+    QMATH_UNROLL for (int p = 0; p < P; ++p) QMATH_UNROLL for (int v = 0; v < V; ++v)
+        bv[p * V + v] = s8::load_unaligned(b0 + p * ps + v * static_cast<int>(s8::size));
     QMATH_UNROLL for (int r = 0; r < R; ++r) {
-      const __m512i av = _mm512_set1_epi32(load_i32(a + 4 * r));
-      QMATH_UNROLL for (int p = 0; p < P; ++p) dpbusd512(acc[r][p], av, bv[p]);
-    }
-    a += 4 * R;
-    b0 += 64;
-  }
-  QMATH_UNROLL for (int p = 0; p < P; ++p) {
-    const int left = nr - 16 * p;
-    const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
-    const __m512i add = col_add ? _mm512_maskz_loadu_epi32(m, col_add + 16 * p) : _mm512_setzero_si512();
-    QMATH_UNROLL for (int r = 0; r < R; ++r) {
-      std::int32_t* cr = c + r * ldc + 16 * p;
-      __m512i v = _mm512_add_epi32(acc[r][p], add);
-      if (accumulate) v = _mm512_add_epi32(v, _mm512_maskz_loadu_epi32(m, cr));
-      _mm512_mask_storeu_epi32(cr, m, v);
-    }
-  }
-}
-template <int R>
-void tile_vnni512_r(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, std::size_t kg, std::int32_t* c,
-                    std::size_t ldc, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
-  if (nr > 32) tile_vnni512<R, 3>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
-  else if (nr > 16) tile_vnni512<R, 2>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
-  else tile_vnni512<R, 1>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
-}
-#endif
-
-#if defined(QMATH_ARCH_X86) && defined(__AVX512BW__)
-// ---------------------------------------------------------------- AVX-512BW: 6 x 32, exact vpmovsxbw + vpmaddwd
-template <int R, int P>
-QMATH_ALWAYS_INLINE void tile_bw512(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, std::size_t kg,
-                                    std::int32_t* c, std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
-  __m512i acc[R][2 * P];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int p = 0; p < 2 * P; ++p) acc[r][p] = _mm512_setzero_si512();
-  const std::int8_t* b0 = bp;
-  const std::uint8_t* a = ap;
-  for (std::size_t g = 0; g < kg; ++g) {
-    __m512i bv[2 * P];
-    QMATH_UNROLL for (int p = 0; p < P; ++p) {
-      bv[2 * p] = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b0 + p * ps)));
-      bv[2 * p + 1] = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b0 + p * ps + 32)));
-    }
-    QMATH_UNROLL for (int r = 0; r < R; ++r) {
-      const __m512i av = _mm512_cvtepu8_epi16(_mm256_set1_epi32(load_i32(a + 4 * r)));
-      QMATH_UNROLL for (int p = 0; p < 2 * P; ++p) acc[r][p] = _mm512_add_epi32(acc[r][p], _mm512_madd_epi16(av, bv[p]));
+      const auto av = simd::gemm_reinterpret<std::uint8_t>(i32(load_i32(a + 4 * r)));
+      QMATH_UNROLL for (int q = 0; q < P * V; ++q) simd::gemm_dpbusd_acc(acc[r][q], av, bv[q]);
     }
     a += 4 * mr;
     b0 += 64;
   }
-  alignas(64) std::int32_t t[R][2 * P * 16];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int p = 0; p < 2 * P; ++p)
-      _mm512_store_si512(reinterpret_cast<__m512i*>(&t[r][16 * p]), acc[r][p]);
+  if constexpr (V == 1) {
+    QMATH_UNROLL for (int p = 0; p < P; ++p) {
+      const std::size_t left = static_cast<std::size_t>(nr - W * p);
+      const i32 add = col_add ? simd::gemm_load_first<A>(col_add + W * p, left) : i32(0);
+      QMATH_UNROLL for (int r = 0; r < R; ++r) {
+        std::int32_t* cr = c + r * ldc + W * p;
+        i32 v = acc[r][p] + add;
+        if (accumulate) v = v + simd::gemm_load_first<A>(cr, left);
+        simd::gemm_store_first(cr, v, left);
+      }
+    }
+  } else {
+    alignas(64) std::int32_t t[R][16 * P];
+    QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < P * V; ++q)
+        acc[r][q].store_aligned(&t[r][W * q]);
+    store_plain(&t[0][0], 16 * P, c, ldc, R, nr, accumulate, col_add);
+  }
+}
+
+/// AVX-512 VNNI: the tile of R rows, 16, 32 or 48 columns (a function of its
+/// own, called with its arguments in registers).
+template <class A, int R>
+void tile_dpbusd_r(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, std::size_t kg, std::int32_t* c,
+                   std::size_t ldc, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
+  if (nr > 32) tile_dpbusd<A, R, 3>(ap, bp, ps, kg, c, ldc, R, nr, accumulate, col_add);
+  else if (nr > 16) tile_dpbusd<A, R, 2>(ap, bp, ps, kg, c, ldc, R, nr, accumulate, col_add);
+  else tile_dpbusd<A, R, 1>(ap, bp, ps, kg, c, ldc, R, nr, accumulate, col_add);
+}
+
+// ------------------------------------- exact widening: pmovsxbw + pmaddwd, pair sums
+// SSE4.1 (2 x 16, xmm) and AVX2 (2 x 16, ymm): the rows' A quads first, then
+// one int16 vector of B at a time.
+template <class A, int R>
+QMATH_ALWAYS_INLINE void tile_madd_rows(const std::uint8_t* ap, const std::int8_t* bp, std::size_t kg, std::int32_t* c,
+                                        std::size_t ldc, int mr, int nr, bool accumulate,
+                                        const std::int32_t* col_add) noexcept {
+  using i32 = batch<std::int32_t, A>;
+  using i16 = batch<std::int16_t, A>;
+  constexpr int W = static_cast<int>(i32::size);
+  constexpr int V = 64 / static_cast<int>(i16::size);  // int16 vectors per k-group
+  i32 acc[R][V];
+  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < V; ++q) acc[r][q] = i32(0);
+  const std::int8_t* b0 = bp;
+  const std::uint8_t* a = ap;
+  for (std::size_t g = 0; g < kg; ++g) {
+    i16 av[R];
+    QMATH_UNROLL for (int r = 0; r < R; ++r) av[r] = simd::gemm_bcast_quad_u16<A>(load_i32(a + 4 * r));
+    QMATH_UNROLL for (int q = 0; q < V; ++q) {
+      const i16 bq = simd::gemm_load_s8_i16<A>(b0 + q * static_cast<int>(i16::size));
+      QMATH_UNROLL for (int r = 0; r < R; ++r) acc[r][q] = acc[r][q] + simd::gemm_madd_i16(av[r], bq);
+    }
+    a += 4 * mr;
+    b0 += 64;
+  }
+  alignas(64) std::int32_t t[R][32];
+  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < V; ++q)
+      acc[r][q].store_aligned(&t[r][W * q]);
+  store_pairs(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
+}
+
+// AVX-512BW (6 x 32, zmm): the panels' int16 vectors of B first, then one A
+// quad at a time.
+template <class A, int R, int P>
+QMATH_ALWAYS_INLINE void tile_madd_panels(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, std::size_t kg,
+                                          std::int32_t* c, std::size_t ldc, int mr, int nr, bool accumulate,
+                                          const std::int32_t* col_add) noexcept {
+  using i32 = batch<std::int32_t, A>;
+  using i16 = batch<std::int16_t, A>;
+  constexpr int W = static_cast<int>(i32::size);
+  constexpr int V = 64 / static_cast<int>(i16::size);  // int16 vectors per panel and k-group
+  i32 acc[R][P * V];
+  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < P * V; ++q) acc[r][q] = i32(0);
+  const std::int8_t* b0 = bp;
+  const std::uint8_t* a = ap;
+  for (std::size_t g = 0; g < kg; ++g) {
+    i16 bv[P * V];
+    QMATH_UNROLL for (int p = 0; p < P; ++p) QMATH_UNROLL for (int v = 0; v < V; ++v)
+        bv[p * V + v] = simd::gemm_load_s8_i16<A>(b0 + p * ps + v * static_cast<int>(i16::size));
+    QMATH_UNROLL for (int r = 0; r < R; ++r) {
+      const i16 av = simd::gemm_bcast_quad_u16<A>(load_i32(a + 4 * r));
+      QMATH_UNROLL for (int q = 0; q < P * V; ++q) acc[r][q] = acc[r][q] + simd::gemm_madd_i16(av, bv[q]);
+    }
+    a += 4 * mr;
+    b0 += 64;
+  }
+  alignas(64) std::int32_t t[R][P * V * W];
+  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < P * V; ++q)
+      acc[r][q].store_aligned(&t[r][W * q]);
   store_pairs(&t[0][0], 16 * P, c, ldc, R, nr, accumulate, col_add);
 }
-#endif
 
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-// ---------------------------------------------------------------- AVX2: 2 x 16, exact vpmovsxbw + vpmaddwd (ymm)
-template <int R>
-QMATH_ALWAYS_INLINE void tile_avx2(const std::uint8_t* ap, const std::int8_t* bp, std::size_t kg, std::int32_t* c,
-                                   std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
-  __m256i acc[R][4];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 4; ++q) acc[r][q] = _mm256_setzero_si256();
-  const std::int8_t* b0 = bp;
-  const std::uint8_t* a = ap;
-  for (std::size_t g = 0; g < kg; ++g) {
-    __m256i av[R];
-    QMATH_UNROLL for (int r = 0; r < R; ++r) av[r] = _mm256_cvtepu8_epi16(_mm_set1_epi32(load_i32(a + 4 * r)));
-    QMATH_UNROLL for (int q = 0; q < 4; ++q) {
-      const __m256i bq = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + 16 * q)));
-      QMATH_UNROLL for (int r = 0; r < R; ++r) acc[r][q] = _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(av[r], bq));
-    }
-    a += 4 * mr;
-    b0 += 64;
-  }
-  alignas(32) std::int32_t t[R][32];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 4; ++q)
-      _mm256_store_si256(reinterpret_cast<__m256i*>(&t[r][8 * q]), acc[r][q]);
-  store_pairs(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
-}
-#endif
-
-#if defined(QMATH_ARCH_X86) && defined(__AVXVNNI__)
-// ---------------------------------------------------------------- AVX-VNNI: 6 x 16, vpdpbusd ymm (VEX)
-template <int R>
-QMATH_ALWAYS_INLINE void tile_avxvnni(const std::uint8_t* ap, const std::int8_t* bp, std::size_t kg, std::int32_t* c,
-                                      std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
-  __m256i acc[R][2];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-  const std::int8_t* b0 = bp;
-  const std::uint8_t* a = ap;
-  for (std::size_t g = 0; g < kg; ++g) {
-    const __m256i bl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b0));
-    const __m256i bh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b0 + 32));
-    QMATH_UNROLL for (int r = 0; r < R; ++r) {
-      const __m256i av = _mm256_set1_epi32(load_i32(a + 4 * r));
-      acc[r][0] = _mm256_dpbusd_avx_epi32(acc[r][0], av, bl);
-      acc[r][1] = _mm256_dpbusd_avx_epi32(acc[r][1], av, bh);
-    }
-    a += 4 * mr;
-    b0 += 64;
-  }
-  alignas(32) std::int32_t t[R][16];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) {
-    _mm256_store_si256(reinterpret_cast<__m256i*>(&t[r][0]), acc[r][0]);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(&t[r][8]), acc[r][1]);
-  }
-  store_plain(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
-}
-#endif
-
-#if defined(QMATH_ARCH_X86) && defined(__SSE4_1__)
-// ---------------------------------------------------------------- SSE4.1: 2 x 16, exact pmovsxbw + pmaddwd
-template <int R>
-QMATH_ALWAYS_INLINE void tile_sse41(const std::uint8_t* ap, const std::int8_t* bp, std::size_t kg, std::int32_t* c,
-                                    std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
-  __m128i acc[R][8];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 8; ++q) acc[r][q] = _mm_setzero_si128();
-  const std::int8_t* b0 = bp;
-  const std::uint8_t* a = ap;
-  for (std::size_t g = 0; g < kg; ++g) {
-    __m128i av[R];
-    QMATH_UNROLL for (int r = 0; r < R; ++r) av[r] = _mm_cvtepu8_epi16(_mm_set1_epi32(load_i32(a + 4 * r)));
-    QMATH_UNROLL for (int q = 0; q < 4; ++q) {
-      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + 16 * q));
-      const __m128i lo = _mm_cvtepi8_epi16(raw);
-      const __m128i hi = _mm_cvtepi8_epi16(_mm_unpackhi_epi64(raw, raw));
-      QMATH_UNROLL for (int r = 0; r < R; ++r) {
-        acc[r][2 * q] = _mm_add_epi32(acc[r][2 * q], _mm_madd_epi16(av[r], lo));
-        acc[r][2 * q + 1] = _mm_add_epi32(acc[r][2 * q + 1], _mm_madd_epi16(av[r], hi));
-      }
-    }
-    a += 4 * mr;
-    b0 += 64;
-  }
-  alignas(16) std::int32_t t[R][32];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 8; ++q)
-      _mm_store_si128(reinterpret_cast<__m128i*>(&t[r][4 * q]), acc[r][q]);
-  store_pairs(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
-}
-#endif
-
-#if defined(QMATH_ARCH_AARCH64)
 // ---------------------------------------------------------------- NEON: 2 x 16, exact vmull_s8 + vpadalq_s16
-template <int R>
+template <class A, int R>
 QMATH_ALWAYS_INLINE void tile_neon(const std::uint8_t* ap, const std::int8_t* bp, std::size_t kg, std::int32_t* c,
                                    std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
-  int32x4_t acc[R][8];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 8; ++q) acc[r][q] = vdupq_n_s32(0);
+  using i32 = batch<std::int32_t, A>;
+  using s8 = batch<std::int8_t, A>;
+  i32 acc[R][8];
+  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 8; ++q) acc[r][q] = i32(0);
   const std::int8_t* b0 = bp;
   const std::uint8_t* a = ap;
   for (std::size_t g = 0; g < kg; ++g) {
-    int8x16_t av[R];
-    QMATH_UNROLL for (int r = 0; r < R; ++r) av[r] = vreinterpretq_s8_s32(vdupq_n_s32(load_i32(a + 4 * r)));
+    s8 av[R];
+    QMATH_UNROLL for (int r = 0; r < R; ++r) av[r] = simd::gemm_reinterpret<std::int8_t>(i32(load_i32(a + 4 * r)));
     QMATH_UNROLL for (int q = 0; q < 4; ++q) {
-      const int8x16_t bq = vld1q_s8(b0 + 16 * q);
+      const s8 bq = s8::load_unaligned(b0 + 16 * q);
       QMATH_UNROLL for (int r = 0; r < R; ++r) {
-        acc[r][2 * q] = vpadalq_s16(acc[r][2 * q], vmull_s8(vget_low_s8(bq), vget_low_s8(av[r])));
-        acc[r][2 * q + 1] = vpadalq_s16(acc[r][2 * q + 1], vmull_high_s8(bq, av[r]));
+        acc[r][2 * q] = simd::gemm_padal_mull_lo(acc[r][2 * q], bq, av[r]);
+        acc[r][2 * q + 1] = simd::gemm_padal_mull_hi(acc[r][2 * q + 1], bq, av[r]);
       }
     }
     a += 4 * mr;
     b0 += 64;
   }
   alignas(16) std::int32_t t[R][32];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 8; ++q) vst1q_s32(&t[r][4 * q], acc[r][q]);
+  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 8; ++q) acc[r][q].store_aligned(&t[r][4 * q]);
   store_pairs(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
 }
-#if defined(__ARM_FEATURE_DOTPROD)
+
 // ---------------------------------------------------------------- dotprod: 4 x 16, sdot by lane
-template <int R>
+template <class A, int R>
 QMATH_ALWAYS_INLINE void tile_dotprod(const std::uint8_t* ap, const std::int8_t* bp, std::size_t kg, std::int32_t* c,
                                       std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
-  int32x4_t acc[R][4];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 4; ++q) acc[r][q] = vdupq_n_s32(0);
+  using i32 = batch<std::int32_t, A>;
+  using u8 = batch<std::uint8_t, A>;
+  using s8 = batch<std::int8_t, A>;
+  i32 acc[R][4];
+  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 4; ++q) acc[r][q] = i32(0);
   const std::int8_t* b0 = bp;
   const std::uint8_t* a = ap;
   for (std::size_t g = 0; g < kg; ++g) {
     // A strips are packed with 4 rows, so one 16-byte load holds rows 0..3.
-    const int8x16_t av = vreinterpretq_s8_u8(vld1q_u8(a));
+    const s8 av = simd::gemm_reinterpret<std::int8_t>(u8::load_unaligned(a));
     QMATH_UNROLL for (int q = 0; q < 4; ++q) {
-      const int8x16_t bq = vld1q_s8(b0 + 16 * q);
-      if constexpr (R > 0) acc[0][q] = vdotq_laneq_s32(acc[0][q], bq, av, 0);
-      if constexpr (R > 1) acc[1][q] = vdotq_laneq_s32(acc[1][q], bq, av, 1);
-      if constexpr (R > 2) acc[2][q] = vdotq_laneq_s32(acc[2][q], bq, av, 2);
-      if constexpr (R > 3) acc[3][q] = vdotq_laneq_s32(acc[3][q], bq, av, 3);
+      const s8 bq = s8::load_unaligned(b0 + 16 * q);
+      if constexpr (R > 0) acc[0][q] = simd::gemm_sdot_lane<0>(acc[0][q], bq, av);
+      if constexpr (R > 1) acc[1][q] = simd::gemm_sdot_lane<1>(acc[1][q], bq, av);
+      if constexpr (R > 2) acc[2][q] = simd::gemm_sdot_lane<2>(acc[2][q], bq, av);
+      if constexpr (R > 3) acc[3][q] = simd::gemm_sdot_lane<3>(acc[3][q], bq, av);
     }
     a += 4 * mr;
     b0 += 64;
   }
   alignas(16) std::int32_t t[R][16];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 4; ++q) vst1q_s32(&t[r][4 * q], acc[r][q]);
+  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < 4; ++q) acc[r][q].store_aligned(&t[r][4 * q]);
   store_plain(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
 }
-#endif
-#if defined(__ARM_FEATURE_MATMUL_INT8)
+
 // ---------------------------------------------------------------- i8mm: 4 x 16, smmla on pairs of k-groups
-// vzip1/vzip2 of two consecutive k-groups turn the [c][4k] panels into the
-// 2 x 8 operands of smmla (rows/columns k0..7); acc[rp][cp] = 2 x 2 block.
-template <int R>
+// Zips of two consecutive k-groups turn the [c][4k] panels into the 2 x 8
+// operands of smmla (rows/columns k0..7); acc[rp][cp] = 2 x 2 block.
+template <class A, int R>
 QMATH_ALWAYS_INLINE void tile_i8mm(const std::uint8_t* ap, const std::int8_t* bp, std::size_t kg, std::int32_t* c,
                                    std::size_t ldc, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
-  int32x4_t acc[2][8];
-  QMATH_UNROLL for (int rp = 0; rp < 2; ++rp) QMATH_UNROLL for (int cp = 0; cp < 8; ++cp) acc[rp][cp] = vdupq_n_s32(0);
+  using i32 = batch<std::int32_t, A>;
+  using u8 = batch<std::uint8_t, A>;
+  using s8 = batch<std::int8_t, A>;
+  i32 acc[2][8];
+  QMATH_UNROLL for (int rp = 0; rp < 2; ++rp) QMATH_UNROLL for (int cp = 0; cp < 8; ++cp) acc[rp][cp] = i32(0);
   for (std::size_t g = 0; g < kg; g += 2) {
     const bool pair = g + 1 < kg;
-    const int32x4_t a0 = vreinterpretq_s32_u8(vld1q_u8(ap + g * 16));
-    const int32x4_t a1 = pair ? vreinterpretq_s32_u8(vld1q_u8(ap + (g + 1) * 16)) : vdupq_n_s32(0);
-    const int8x16_t a01 = vreinterpretq_s8_s32(vzip1q_s32(a0, a1));
-    const int8x16_t a23 = vreinterpretq_s8_s32(vzip2q_s32(a0, a1));
+    const i32 a0 = simd::gemm_reinterpret<std::int32_t>(u8::load_unaligned(ap + g * 16));
+    const i32 a1 = pair ? simd::gemm_reinterpret<std::int32_t>(u8::load_unaligned(ap + (g + 1) * 16)) : i32(0);
+    const s8 a01 = simd::gemm_reinterpret<std::int8_t>(simd::gemm_zip_lo_i32(a0, a1));
+    const s8 a23 = simd::gemm_reinterpret<std::int8_t>(simd::gemm_zip_hi_i32(a0, a1));
     QMATH_UNROLL for (int q = 0; q < 4; ++q) {
-      const int32x4_t b0 = vreinterpretq_s32_s8(vld1q_s8(bp + g * 64 + 16 * q));
-      const int32x4_t b1 = pair ? vreinterpretq_s32_s8(vld1q_s8(bp + (g + 1) * 64 + 16 * q)) : vdupq_n_s32(0);
-      const int8x16_t lo = vreinterpretq_s8_s32(vzip1q_s32(b0, b1));
-      const int8x16_t hi = vreinterpretq_s8_s32(vzip2q_s32(b0, b1));
-      acc[0][2 * q] = vmmlaq_s32(acc[0][2 * q], a01, lo);
-      acc[0][2 * q + 1] = vmmlaq_s32(acc[0][2 * q + 1], a01, hi);
+      const i32 b0 = simd::gemm_reinterpret<std::int32_t>(s8::load_unaligned(bp + g * 64 + 16 * q));
+      const i32 b1 = pair ? simd::gemm_reinterpret<std::int32_t>(s8::load_unaligned(bp + (g + 1) * 64 + 16 * q)) : i32(0);
+      const s8 lo = simd::gemm_reinterpret<std::int8_t>(simd::gemm_zip_lo_i32(b0, b1));
+      const s8 hi = simd::gemm_reinterpret<std::int8_t>(simd::gemm_zip_hi_i32(b0, b1));
+      acc[0][2 * q] = simd::gemm_smmla(acc[0][2 * q], a01, lo);
+      acc[0][2 * q + 1] = simd::gemm_smmla(acc[0][2 * q + 1], a01, hi);
       if constexpr (R > 2) {
-        acc[1][2 * q] = vmmlaq_s32(acc[1][2 * q], a23, lo);
-        acc[1][2 * q + 1] = vmmlaq_s32(acc[1][2 * q + 1], a23, hi);
+        acc[1][2 * q] = simd::gemm_smmla(acc[1][2 * q], a23, lo);
+        acc[1][2 * q + 1] = simd::gemm_smmla(acc[1][2 * q + 1], a23, hi);
       }
     }
   }
   alignas(16) std::int32_t t[4][16];
-  QMATH_UNROLL for (int rp = 0; rp < 2; ++rp) QMATH_UNROLL for (int cp = 0; cp < 8; ++cp) {
-    vst1_s32(&t[2 * rp][2 * cp], vget_low_s32(acc[rp][cp]));
-    vst1_s32(&t[2 * rp + 1][2 * cp], vget_high_s32(acc[rp][cp]));
-  }
+  QMATH_UNROLL for (int rp = 0; rp < 2; ++rp) QMATH_UNROLL for (int cp = 0; cp < 8; ++cp)
+      simd::gemm_store_halves(&t[2 * rp][2 * cp], &t[2 * rp + 1][2 * cp], acc[rp][cp]);
   store_plain(&t[0][0], 16, c, ldc, R, nr, accumulate, col_add);
 }
-#endif
-#endif
 
 /// Level L's micro-tile geometry.
 template <isa L>
@@ -456,59 +415,48 @@ QMATH_ALWAYS_INLINE void with_rows(int mr, F&& f) {
 
 }  // namespace gemm_detail
 
-template <isa L>
+template <class A>
 void gemm_tile(const std::uint8_t* ap, const std::int8_t* bp, std::size_t ps, std::size_t kg, std::int32_t* c,
                std::size_t ldc, int mr, int nr, bool accumulate, const std::int32_t* col_add) noexcept {
   using namespace gemm_detail;
+  constexpr isa L = A::level;
   constexpr int MR = gemm_geometry<L>::mr;
-  (void)mr;
-  if constexpr (L == isa::scalar) {
+  if constexpr (L == isa::scalar || L == isa::sse2) {
+    // sse2 has no exact kernel of its own: the scalar reference tile.
+    (void)mr;
     tile_scalar<1>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
-#if defined(QMATH_ARCH_X86) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
   } else if constexpr (L == isa::avx512vnni) {
     with_rows<MR>(mr, [&](auto R) {
       // Strips shorter than MR are packed with their own row count.
-      tile_vnni512_r<decltype(R)::value>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
+      tile_dpbusd_r<A, decltype(R)::value>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
     });
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX512BW__)
   } else if constexpr (L == isa::avx512) {
     with_rows<MR>(mr, [&](auto R) {
       constexpr int r = decltype(R)::value;
-      if (nr > 16) tile_bw512<r, 2>(ap, bp, ps, kg, c, ldc, r, nr, accumulate, col_add);
-      else tile_bw512<r, 1>(ap, bp, ps, kg, c, ldc, r, nr, accumulate, col_add);
+      if (nr > 16) tile_madd_panels<A, r, 2>(ap, bp, ps, kg, c, ldc, r, nr, accumulate, col_add);
+      else tile_madd_panels<A, r, 1>(ap, bp, ps, kg, c, ldc, r, nr, accumulate, col_add);
     });
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVXVNNI__)
   } else if constexpr (L == isa::avxvnni) {
-    with_rows<MR>(mr, [&](auto R) { tile_avxvnni<decltype(R)::value>(ap, bp, kg, c, ldc, decltype(R)::value, nr, accumulate, col_add); });
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-  } else if constexpr (L == isa::avx2 || L == isa::avxvnni) {
-    with_rows<MR>(mr, [&](auto R) { tile_avx2<decltype(R)::value>(ap, bp, kg, c, ldc, decltype(R)::value, nr, accumulate, col_add); });
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__SSE4_1__)
-  } else if constexpr (L == isa::sse41) {
-    with_rows<MR>(mr, [&](auto R) { tile_sse41<decltype(R)::value>(ap, bp, kg, c, ldc, decltype(R)::value, nr, accumulate, col_add); });
-#endif
-#if defined(QMATH_ARCH_AARCH64) && defined(__ARM_FEATURE_MATMUL_INT8)
+    with_rows<MR>(mr, [&](auto R) {
+      constexpr int r = decltype(R)::value;
+      tile_dpbusd<A, r, 1>(ap, bp, ps, kg, c, ldc, r, nr, accumulate, col_add);
+    });
+  } else if constexpr (L == isa::avx2 || L == isa::sse41) {
+    with_rows<MR>(mr, [&](auto R) {
+      constexpr int r = decltype(R)::value;
+      tile_madd_rows<A, r>(ap, bp, kg, c, ldc, r, nr, accumulate, col_add);
+    });
   } else if constexpr (L == isa::i8mm) {
-    with_rows<MR>(mr, [&](auto R) { tile_i8mm<decltype(R)::value>(ap, bp, kg, c, ldc, nr, accumulate, col_add); });
-#endif
-#if defined(QMATH_ARCH_AARCH64) && defined(__ARM_FEATURE_DOTPROD)
-  } else if constexpr (L == isa::dotprod || L == isa::i8mm) {
-    with_rows<MR>(mr, [&](auto R) { tile_dotprod<decltype(R)::value>(ap, bp, kg, c, ldc, MR, nr, accumulate, col_add); });
-#endif
-#if defined(QMATH_ARCH_AARCH64)
-  } else if constexpr (L == isa::neon) {
-    with_rows<MR>(mr, [&](auto R) { tile_neon<decltype(R)::value>(ap, bp, kg, c, ldc, decltype(R)::value, nr, accumulate, col_add); });
-#endif
+    with_rows<MR>(mr, [&](auto R) { tile_i8mm<A, decltype(R)::value>(ap, bp, kg, c, ldc, nr, accumulate, col_add); });
+  } else if constexpr (L == isa::dotprod) {
+    with_rows<MR>(mr, [&](auto R) { tile_dotprod<A, decltype(R)::value>(ap, bp, kg, c, ldc, MR, nr, accumulate, col_add); });
   } else {
-    // sse2 has no exact kernel of its own: the scalar reference tile.
-    static_assert(L == isa::sse2, "gemm_tile: level not compiled in this unit");
-    tile_scalar<1>(ap, bp, ps, kg, c, ldc, nr, accumulate, col_add);
+    static_assert(L == isa::neon, "gemm_tile: no kernel for this level");
+    with_rows<MR>(mr, [&](auto R) {
+      constexpr int r = decltype(R)::value;
+      tile_neon<A, r>(ap, bp, kg, c, ldc, r, nr, accumulate, col_add);
+    });
   }
-  (void)MR;
 }
 
 // ---------------------------------------------------------------- epilogues
@@ -520,8 +468,8 @@ QMATH_ALWAYS_INLINE std::int32_t epi_value(const detail::gemm_epilogue& e, std::
   return static_cast<std::int32_t>(v);
 }
 
-/// round-half-even(x) for |x| < 2^31 as float -> int (default rounding mode).
-QMATH_ALWAYS_INLINE std::int32_t rne(float x) noexcept { return static_cast<std::int32_t>(std::nearbyint(x)); }
+/// round-half-even(x) for |x| < 2^31, float -> int (never the FP environment's mode).
+QMATH_ALWAYS_INLINE std::int32_t rne(float x) noexcept { return simd::trunc_to_i32(simd::round_even(x)); }
 
 template <class T>
 void epi_row_scalar(const detail::gemm_epilogue& e, std::size_t i, std::size_t j0) noexcept {
@@ -545,99 +493,89 @@ void epi_row_scalar(const detail::gemm_epilogue& e, std::size_t i, std::size_t j
   }
 }
 
-#if defined(QMATH_ARCH_X86) && defined(__AVX512BW__)
-template <class T>
-void epi_row_avx512(const detail::gemm_epilogue& e, std::size_t i) noexcept {
+/// One row of the epilogue with masked loads and stores (AVX-512).
+template <class A, class T>
+void epi_row_masked(const detail::gemm_epilogue& e, std::size_t i) noexcept {
+  using i32 = batch<std::int32_t, A>;
+  using f32 = batch<float, A>;
+  constexpr std::size_t W = i32::size;
   const std::int32_t* a = e.acc + i * e.ld_acc;
   T* o = static_cast<T*>(e.out) + i * e.ldo;
-  const __m512i rs = _mm512_set1_epi32(e.zb ? e.rowsum[i] : 0);
-  for (std::size_t j = 0; j < e.cols; j += 16) {
+  const i32 rs(e.zb ? e.rowsum[i] : 0);
+  for (std::size_t j = 0; j < e.cols; j += W) {
     const std::size_t left = e.cols - j;
-    const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
-    __m512i v = _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, a + j), _mm512_maskz_loadu_epi32(m, e.col_off + j));
-    if (e.zb) v = _mm512_sub_epi32(v, _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, e.zb + j), rs));
+    i32 v = simd::gemm_load_first<A>(a + j, left) + simd::gemm_load_first<A>(e.col_off + j, left);
+    if (e.zb) v = v - simd::mullo(simd::gemm_load_first<A>(e.zb + j, left), rs);
     if constexpr (std::is_same_v<T, std::int32_t>) {
-      v = _mm512_min_epi32(_mm512_max_epi32(v, _mm512_set1_epi32(e.lo)), _mm512_set1_epi32(e.hi));
-      _mm512_mask_storeu_epi32(o + j, m, v);
+      simd::gemm_store_first(o + j, simd::gemm_clamp_i32(v, i32(e.lo), i32(e.hi)), left);
     } else if constexpr (std::is_same_v<T, float>) {
-      const __m512 bs = e.b_scale_stride ? _mm512_maskz_loadu_ps(m, e.b_scale + j) : _mm512_set1_ps(e.b_scale[0]);
-      __m512 s = _mm512_mul_ps(_mm512_set1_ps(e.a_scale[i * e.a_scale_stride]), bs);
-      __asm__("" : "+v"(s));
-      __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(v), s);
-      __asm__("" : "+v"(y));
-      if (e.bias) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m, e.bias + j));
-      y = _mm512_min_ps(_mm512_max_ps(y, _mm512_set1_ps(e.flo)), _mm512_set1_ps(e.fhi));
-      _mm512_mask_storeu_ps(o + j, m, y);
+      const f32 bs = e.b_scale_stride ? simd::gemm_load_first<A>(e.b_scale + j, left) : f32(e.b_scale[0]);
+      const f32 s = simd::gemm_no_contract(f32(e.a_scale[i * e.a_scale_stride]) * bs);
+      f32 y = simd::gemm_no_contract(simd::to_f32(v) * s);
+      if (e.bias) y = y + simd::gemm_load_first<A>(e.bias + j, left);
+      y = simd::min_ordered(simd::max_ordered(y, f32(e.flo)), f32(e.fhi));
+      simd::gemm_store_first(o + j, y, left);
     } else {
-      const __m512 mu = e.mult_stride ? _mm512_maskz_loadu_ps(m, e.mult + j) : _mm512_set1_ps(e.mult[0]);
-      __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(v), mu);
-      x = _mm512_max_ps(x, _mm512_set1_ps(static_cast<float>(e.lo - e.zp)));
-      x = _mm512_min_ps(x, _mm512_set1_ps(static_cast<float>(e.hi - e.zp)));
-      const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(x), _mm512_set1_epi32(e.zp));
-      if constexpr (std::is_same_v<T, std::int8_t>) _mm512_mask_cvtepi32_storeu_epi8(o + j, m, q);
-      else _mm512_mask_cvtepi32_storeu_epi8(o + j, m, q);  // values already in [lo, hi] within the type
+      const f32 mu = e.mult_stride ? simd::gemm_load_first<A>(e.mult + j, left) : f32(e.mult[0]);
+      f32 x = simd::to_f32(v) * mu;
+      x = simd::max_ordered(x, f32(static_cast<float>(e.lo - e.zp)));
+      x = simd::min_ordered(x, f32(static_cast<float>(e.hi - e.zp)));
+      // values already in [lo, hi] within the type
+      simd::gemm_store_first_narrow(o + j, simd::trunc_to_i32(simd::round_even(x)) + i32(e.zp), left);
     }
   }
 }
-#endif
+
+/// Levels whose epilogue and row loops use vectors: AVX-512 (masked epilogue), AVX2 (row range, row quantization).
+template <class A>
+inline constexpr bool gemm_masked_epilogue = A::level == isa::avx512 || A::level == isa::avx512vnni;
+template <class A>
+inline constexpr bool gemm_vector_rows = gemm_masked_epilogue<A> || A::level == isa::avx2 || A::level == isa::avxvnni;
 
 }  // namespace gemm_detail
 
-template <isa L>
+template <class A>
 void gemm_epilogue_run(const detail::gemm_epilogue& e) noexcept {
   using namespace gemm_detail;
   for (std::size_t i = 0; i < e.rows; ++i) {
-#if defined(QMATH_ARCH_X86) && defined(__AVX512BW__)
-    if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
+    if constexpr (gemm_masked_epilogue<A>) {
       switch (e.kind) {
-        case detail::gemm_out_kind::i32: epi_row_avx512<std::int32_t>(e, i); break;
-        case detail::gemm_out_kind::requant_s8: epi_row_avx512<std::int8_t>(e, i); break;
-        case detail::gemm_out_kind::requant_u8: epi_row_avx512<std::uint8_t>(e, i); break;
-        case detail::gemm_out_kind::dequant_f32: epi_row_avx512<float>(e, i); break;
+        case detail::gemm_out_kind::i32: epi_row_masked<A, std::int32_t>(e, i); break;
+        case detail::gemm_out_kind::requant_s8: epi_row_masked<A, std::int8_t>(e, i); break;
+        case detail::gemm_out_kind::requant_u8: epi_row_masked<A, std::uint8_t>(e, i); break;
+        case detail::gemm_out_kind::dequant_f32: epi_row_masked<A, float>(e, i); break;
       }
-      continue;
-    }
-#endif
-    switch (e.kind) {
-      case detail::gemm_out_kind::i32: epi_row_scalar<std::int32_t>(e, i, 0); break;
-      case detail::gemm_out_kind::requant_s8: epi_row_scalar<std::int8_t>(e, i, 0); break;
-      case detail::gemm_out_kind::requant_u8: epi_row_scalar<std::uint8_t>(e, i, 0); break;
-      case detail::gemm_out_kind::dequant_f32: epi_row_scalar<float>(e, i, 0); break;
+    } else {
+      switch (e.kind) {
+        case detail::gemm_out_kind::i32: epi_row_scalar<std::int32_t>(e, i, 0); break;
+        case detail::gemm_out_kind::requant_s8: epi_row_scalar<std::int8_t>(e, i, 0); break;
+        case detail::gemm_out_kind::requant_u8: epi_row_scalar<std::uint8_t>(e, i, 0); break;
+        case detail::gemm_out_kind::dequant_f32: epi_row_scalar<float>(e, i, 0); break;
+      }
     }
   }
 }
 
 // ---------------------------------------------------------------- dynamic row quantization
-template <isa L>
+template <class A>
 bool gemm_row_range(const float* x, std::size_t n, float* lo_out, float* hi_out) noexcept {
   std::size_t k = 0;
   float lo = 0.0f, hi = 0.0f, bad = 0.0f;
-#if defined(QMATH_ARCH_X86) && defined(__AVX512BW__)
-  if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
-    __m512 vlo = _mm512_setzero_ps(), vhi = _mm512_setzero_ps(), vbad = _mm512_setzero_ps();
-    for (; k + 16 <= n; k += 16) {
-      const __m512 v = _mm512_loadu_ps(x + k);
-      vlo = _mm512_min_ps(vlo, v);
-      vhi = _mm512_max_ps(vhi, v);
-      vbad = _mm512_add_ps(vbad, _mm512_mul_ps(v, _mm512_setzero_ps()));  // NaN iff some v is not finite
+  if constexpr (gemm_detail::gemm_vector_rows<A>) {
+    using f32 = gemm_detail::batch<float, A>;
+    constexpr std::size_t W = f32::size;
+    const f32 zero(0.0f);
+    f32 vlo = zero, vhi = zero, vbad = zero;
+    for (; k + W <= n; k += W) {
+      const f32 v = f32::load_unaligned(x + k);
+      vlo = simd::min_ordered(vlo, v);
+      vhi = simd::max_ordered(vhi, v);
+      vbad = vbad + v * zero;  // NaN iff some v is not finite
     }
-    lo = _mm512_reduce_min_ps(vlo), hi = _mm512_reduce_max_ps(vhi), bad = _mm512_reduce_add_ps(vbad);
+    alignas(64) float a[W], b[W], c[W];
+    vlo.store_aligned(a), vhi.store_aligned(b), vbad.store_aligned(c);
+    for (std::size_t i = 0; i < W; ++i) lo = a[i] < lo ? a[i] : lo, hi = b[i] > hi ? b[i] : hi, bad = bad + c[i];
   }
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-  if constexpr (L == isa::avx2 || L == isa::avxvnni) {
-    __m256 vlo = _mm256_setzero_ps(), vhi = _mm256_setzero_ps(), vbad = _mm256_setzero_ps();
-    for (; k + 8 <= n; k += 8) {
-      const __m256 v = _mm256_loadu_ps(x + k);
-      vlo = _mm256_min_ps(vlo, v);
-      vhi = _mm256_max_ps(vhi, v);
-      vbad = _mm256_add_ps(vbad, _mm256_mul_ps(v, _mm256_setzero_ps()));
-    }
-    alignas(32) float a[8], b[8], c[8];
-    _mm256_store_ps(a, vlo), _mm256_store_ps(b, vhi), _mm256_store_ps(c, vbad);
-    for (int i = 0; i < 8; ++i) lo = a[i] < lo ? a[i] : lo, hi = b[i] > hi ? b[i] : hi, bad = bad + c[i];
-  }
-#endif
   for (; k < n; ++k) {
     const float v = x[k];
     bad = bad + v * 0.0f;
@@ -649,31 +587,18 @@ bool gemm_row_range(const float* x, std::size_t n, float* lo_out, float* hi_out)
   return bad == 0.0f;
 }
 
-template <isa L>
+template <class A>
 void gemm_quantize_row_s8(const float* x, std::size_t n, float scale, std::int8_t* q) noexcept {
   std::size_t k = 0;
-#if defined(QMATH_ARCH_X86) && defined(__AVX512BW__)
-  if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
-    const __m512 s = _mm512_set1_ps(scale), lo = _mm512_set1_ps(-127.0f), hi = _mm512_set1_ps(127.0f);
-    for (; k + 16 <= n; k += 16) {
-      __m512 t = _mm512_div_ps(_mm512_loadu_ps(x + k), s);
-      t = _mm512_min_ps(_mm512_max_ps(t, lo), hi);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + k), _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(t)));
+  if constexpr (gemm_detail::gemm_vector_rows<A>) {
+    using f32 = gemm_detail::batch<float, A>;
+    constexpr std::size_t W = f32::size;
+    const f32 s(scale), lo(-127.0f), hi(127.0f);
+    for (; k + W <= n; k += W) {
+      const f32 t = simd::min_ordered(simd::max_ordered(f32::load_unaligned(x + k) / s, lo), hi);
+      simd::gemm_store_s8(q + k, simd::trunc_to_i32(simd::round_even(t)));
     }
   }
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-  if constexpr (L == isa::avx2 || L == isa::avxvnni) {
-    const __m256 s = _mm256_set1_ps(scale), lo = _mm256_set1_ps(-127.0f), hi = _mm256_set1_ps(127.0f);
-    for (; k + 8 <= n; k += 8) {
-      __m256 t = _mm256_div_ps(_mm256_loadu_ps(x + k), s);
-      t = _mm256_min_ps(_mm256_max_ps(t, lo), hi);
-      const __m256i i32 = _mm256_cvtps_epi32(t);
-      const __m128i i16 = _mm_packs_epi32(_mm256_castsi256_si128(i32), _mm256_extracti128_si256(i32, 1));
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(q + k), _mm_packs_epi16(i16, i16));
-    }
-  }
-#endif
   for (; k < n; ++k) {
     float t = x[k] / scale;
     t = t < -127.0f ? -127.0f : (t > 127.0f ? 127.0f : t);
@@ -683,9 +608,15 @@ void gemm_quantize_row_s8(const float* x, std::size_t n, float scale, std::int8_
 
 template <isa L>
 inline constexpr detail::gemm_kernels gemm_table{
-    L, gemm_detail::gemm_geometry<L>::mr, gemm_detail::gemm_geometry<L>::np, gemm_detail::gemm_geometry<L>::a_signed,
-    gemm_detail::gemm_geometry<L>::a_full, &gemm_tile<L>, &gemm_epilogue_run<L>, &gemm_row_range<L>,
-    &gemm_quantize_row_s8<L>};
+    L,
+    gemm_detail::gemm_geometry<gemm_arch<L>::level>::mr,
+    gemm_detail::gemm_geometry<gemm_arch<L>::level>::np,
+    gemm_detail::gemm_geometry<gemm_arch<L>::level>::a_signed,
+    gemm_detail::gemm_geometry<gemm_arch<L>::level>::a_full,
+    &gemm_tile<gemm_arch<L>>,
+    &gemm_epilogue_run<gemm_arch<L>>,
+    &gemm_row_range<gemm_arch<L>>,
+    &gemm_quantize_row_s8<gemm_arch<L>>};
 
 QMATH_KERNEL_FAMILY(gemm)
 

@@ -78,77 +78,75 @@ inline void tile_scalar(const detail::gemm_int4_args& p) noexcept {
   }
 }
 
-#if defined(QMATH_ARCH_X86) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
-template <int R, int P>
-QMATH_ALWAYS_INLINE void tile_vnni512(const detail::gemm_int4_args& p) noexcept {
-  __m512 f[R][P];
-  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < P; ++q) f[r][q] = _mm512_setzero_ps();
-  const __m256i nib = _mm256_set1_epi8(0x0F);
+/// AVX-512 VNNI: R x 16P, vpdpbusd on (u4 codes as u8) x (A as s8).
+template <class A, int R, int P>
+QMATH_ALWAYS_INLINE void tile_dpbusd(const detail::gemm_int4_args& p) noexcept {
+  using f32 = xsimd::batch<float, A>;
+  using i32 = xsimd::batch<std::int32_t, A>;
+  using u8 = xsimd::batch<std::uint8_t, A>;
+  constexpr int W = static_cast<int>(i32::size);
+  f32 f[R][P];
+  QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < P; ++q) f[r][q] = f32(0.0f);
   const std::uint8_t* b = p.bp;
   const std::int8_t* a = p.a;
   for (std::size_t g = 0; g < p.groups; ++g) {
-    __m512i acc[R][P];
-    QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < P; ++q) acc[r][q] = _mm512_setzero_si512();
+    i32 acc[R][P];
+    QMATH_UNROLL for (int r = 0; r < R; ++r) QMATH_UNROLL for (int q = 0; q < P; ++q) acc[r][q] = i32(0);
     for (std::size_t kk = 0; kk < p.group_kg; ++kk) {
-      __m512i bv[P];
-      QMATH_UNROLL for (int q = 0; q < P; ++q) {
-        const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q * p.panel_stride));
-        const __m256i lo = _mm256_and_si256(raw, nib);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), nib);
-        bv[q] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-      }
+      u8 bv[P];
+      QMATH_UNROLL for (int q = 0; q < P; ++q) bv[q] = simd::gemm_load_nibbles<A>(b + q * p.panel_stride);
       QMATH_UNROLL for (int r = 0; r < R; ++r) {
-        const __m512i av = _mm512_set1_epi32(gemm_detail::load_i32(a + static_cast<std::size_t>(r) * p.lda));
-        QMATH_UNROLL for (int q = 0; q < P; ++q) gemm_detail::dpbusd512(acc[r][q], bv[q], av);
+        const auto av = simd::gemm_reinterpret<std::int8_t>(i32(gemm_detail::load_i32(a + static_cast<std::size_t>(r) * p.lda)));
+        QMATH_UNROLL for (int q = 0; q < P; ++q) simd::gemm_dpbusd_acc(acc[r][q], bv[q], av);
       }
       b += 32;
       a += 4;
     }
     QMATH_UNROLL for (int q = 0; q < P; ++q) {
-      const __m512i zv = _mm512_loadu_si512(p.zero + g * p.ldg + 16 * q);
-      const __m512 sv = _mm512_loadu_ps(p.scale + g * p.ldg + 16 * q);
+      const i32 zv = i32::load_unaligned(p.zero + g * p.ldg + static_cast<std::size_t>(W * q));
+      const f32 sv = f32::load_unaligned(p.scale + g * p.ldg + static_cast<std::size_t>(W * q));
       QMATH_UNROLL for (int r = 0; r < R; ++r) {
-        const __m512i rs = _mm512_set1_epi32(p.rowsum[static_cast<std::size_t>(r) * p.groups + g]);
-        __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][q], _mm512_mullo_epi32(zv, rs))), sv);
-        __asm__("" : "+v"(x));
-        f[r][q] = _mm512_add_ps(f[r][q], x);
+        const i32 rs(p.rowsum[static_cast<std::size_t>(r) * p.groups + g]);
+        const f32 x = simd::gemm_no_contract(simd::to_f32(acc[r][q] - simd::mullo(zv, rs)) * sv);
+        f[r][q] = f[r][q] + x;
       }
     }
   }
   QMATH_UNROLL for (int q = 0; q < P; ++q) {
-    const int left = p.nr - 16 * q;
-    const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
-    const __m512 bias = p.bias ? _mm512_maskz_loadu_ps(m, p.bias + 16 * q) : _mm512_setzero_ps();
+    const std::size_t left = static_cast<std::size_t>(p.nr - W * q);
+    const f32 bias = p.bias ? simd::gemm_load_first<A>(p.bias + W * q, left) : f32(0.0f);
     QMATH_UNROLL for (int r = 0; r < R; ++r) {
-      __m512 y = _mm512_mul_ps(f[r][q], _mm512_set1_ps(p.a_scale[static_cast<std::size_t>(r) * p.a_scale_stride]));
-      __asm__("" : "+v"(y));
-      if (p.bias) y = _mm512_add_ps(y, bias);
-      _mm512_mask_storeu_ps(p.c + static_cast<std::size_t>(r) * p.ldc + 16 * q, m, y);
+      f32 y = simd::gemm_no_contract(f[r][q] * f32(p.a_scale[static_cast<std::size_t>(r) * p.a_scale_stride]));
+      if (p.bias) y = y + bias;
+      simd::gemm_store_first(p.c + static_cast<std::size_t>(r) * p.ldc + W * q, y, left);
     }
   }
 }
-#endif
 
 }  // namespace gemm_int4_detail
 
-template <isa L>
+template <class A>
 void gemm_int4_tile(const detail::gemm_int4_args& p) noexcept {
-#if defined(QMATH_ARCH_X86) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
-  if constexpr (L == isa::avx512vnni) {
+  if constexpr (A::level == isa::avx512vnni) {
     gemm_detail::with_rows<8>(p.mr, [&](auto R) {
       constexpr int r = decltype(R)::value;
-      if (p.nr > 32) gemm_int4_detail::tile_vnni512<r, 3>(p);
-      else if (p.nr > 16) gemm_int4_detail::tile_vnni512<r, 2>(p);
-      else gemm_int4_detail::tile_vnni512<r, 1>(p);
+      if (p.nr > 32) gemm_int4_detail::tile_dpbusd<A, r, 3>(p);
+      else if (p.nr > 16) gemm_int4_detail::tile_dpbusd<A, r, 2>(p);
+      else gemm_int4_detail::tile_dpbusd<A, r, 1>(p);
     });
-    return;
+  } else {
+    gemm_int4_detail::tile_scalar(p);
   }
-#endif
-  gemm_int4_detail::tile_scalar(p);
 }
 
+/// The int4 family's arch tag for level L: its own kernel at avx512vnni only;
+/// every other level runs the scalar tile (instantiated once per chain start).
 template <isa L>
-inline constexpr detail::gemm_int4_kernels gemm_int4_table{L, &gemm_int4_tile<L>};
+using gemm_int4_arch =
+    simd::fallback_arch<L, isa::scalar, isa::sse2, isa::sse41, isa::avx2, isa::avx512, isa::avx512vnni, isa::neon>;
+
+template <isa L>
+inline constexpr detail::gemm_int4_kernels gemm_int4_table{L, &gemm_int4_tile<gemm_int4_arch<L>>};
 
 QMATH_KERNEL_FAMILY(gemm_int4)
 

@@ -16,10 +16,59 @@
 #include <type_traits>
 
 #include "qmath/gemm/types.hpp"
+#include "qmath/simd/gemm_ops.hpp"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+QMATH_SIMD_DIAGNOSTICS_BEGIN
+namespace qmath::kernel::QMATH_TARGET_NS::gemm_pack {
+
+/// The vector path of the activation packer: 16-byte vectors (sse2) on x86,
+/// none elsewhere.
+#if defined(QMATH_ARCH_X86) && defined(__SSE2__)
+using pack_arch = simd::arch<isa::sse2>;
+#else
+using pack_arch = simd::arch<isa::scalar>;
 #endif
+
+/// Complete groups [0, g4) (g4 a multiple of 4) of 4 rows of a row-major A
+/// (row 0 at p0, stride ld) into d, d + step, ... (k-group g at d + g * step),
+/// 4 rows x 16 k at a time: a 4 x 4 transpose of 4-byte groups. Values xor
+/// x; s4[t] = sum of the bytes of row t xor to_u8, when rowsum.
+template <class A>
+QMATH_ALWAYS_INLINE void pack_rows4(const std::uint8_t* p0, std::size_t ld, std::size_t g4, std::uint8_t x,
+                                    std::uint8_t to_u8, std::uint8_t* d, std::size_t step, bool rowsum,
+                                    std::uint32_t* s4) noexcept {
+  using u8 = xsimd::batch<std::uint8_t, A>;
+  using u64 = xsimd::batch<std::uint64_t, A>;
+  static_assert(u8::size == 16, "pack_rows4: 16-byte vectors");
+  const u8 vx(x), vu(to_u8);
+  u64 sum(std::uint64_t{0}), sum2(std::uint64_t{0});
+  for (std::size_t g = 0; g < g4; g += 4) {
+    u8 a0 = u8::load_unaligned(p0 + 4 * g);
+    u8 a1 = u8::load_unaligned(p0 + ld + 4 * g);
+    u8 a2 = u8::load_unaligned(p0 + 2 * ld + 4 * g);
+    u8 a3 = u8::load_unaligned(p0 + 3 * ld + 4 * g);
+    if (rowsum) {
+      sum = simd::gemm_rowsum2_u8(sum, a0 ^ vu, a1 ^ vu);
+      sum2 = simd::gemm_rowsum2_u8(sum2, a2 ^ vu, a3 ^ vu);
+    }
+    a0 = a0 ^ vx, a1 = a1 ^ vx, a2 = a2 ^ vx, a3 = a3 ^ vx;
+    simd::gemm_transpose4_u32(a0, a1, a2, a3);
+    std::uint8_t* dg = d + g * step;
+    a0.store_unaligned(dg);
+    a1.store_unaligned(dg + step);
+    a2.store_unaligned(dg + 2 * step);
+    a3.store_unaligned(dg + 3 * step);
+  }
+  if (rowsum) {
+    alignas(16) std::uint64_t l[4];
+    sum.store_aligned(l);
+    sum2.store_aligned(l + 2);
+    for (int t = 0; t < 4; ++t) s4[t] = static_cast<std::uint32_t>(l[t]);
+  }
+}
+
+}  // namespace qmath::kernel::QMATH_TARGET_NS::gemm_pack
+QMATH_SIMD_DIAGNOSTICS_END
 
 namespace qmath {
 
@@ -125,56 +174,26 @@ void pack_a(const matrix_view<T>& a, std::size_t i0, std::size_t mc, std::size_t
     const int R = a_full ? mr : rows;
     std::uint8_t* sd = dst + s0 * 4 * kg;
     int r_fast = 0;
-#if defined(__SSE2__)
-    // Row-major: 4 rows x 16 k at a time, a 4 x 4 transpose of 4-byte groups.
-    if (!col && kfull >= 4) {
-      const std::size_t step = 4 * static_cast<std::size_t>(R);
-      const std::size_t g4 = kfull & ~std::size_t{3};
-      const __m128i vx = _mm_set1_epi8(static_cast<char>(x)), vu = _mm_set1_epi8(static_cast<char>(to_u8));
-      for (; r_fast + 4 <= rows; r_fast += 4) {
-        const std::uint8_t* p0 = src + (i0 + s0 + static_cast<std::size_t>(r_fast)) * ld + k0;
-        __m128i sum = _mm_setzero_si128(), sum2 = _mm_setzero_si128();
-        for (std::size_t g = 0; g < g4; g += 4) {
-          __m128i a0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + 4 * g));
-          __m128i a1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + ld + 4 * g));
-          __m128i a2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + 2 * ld + 4 * g));
-          __m128i a3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + 3 * ld + 4 * g));
-          if (rowsum) {
-            const __m128i z = _mm_setzero_si128();
-            sum = _mm_add_epi64(sum, _mm_unpacklo_epi64(_mm_sad_epu8(_mm_xor_si128(a0, vu), z),
-                                                        _mm_sad_epu8(_mm_xor_si128(a1, vu), z)));
-            sum = _mm_add_epi64(sum, _mm_unpackhi_epi64(_mm_sad_epu8(_mm_xor_si128(a0, vu), z),
-                                                        _mm_sad_epu8(_mm_xor_si128(a1, vu), z)));
-            sum2 = _mm_add_epi64(sum2, _mm_unpacklo_epi64(_mm_sad_epu8(_mm_xor_si128(a2, vu), z),
-                                                          _mm_sad_epu8(_mm_xor_si128(a3, vu), z)));
-            sum2 = _mm_add_epi64(sum2, _mm_unpackhi_epi64(_mm_sad_epu8(_mm_xor_si128(a2, vu), z),
-                                                          _mm_sad_epu8(_mm_xor_si128(a3, vu), z)));
+    using pack_arch = ::qmath::kernel::QMATH_TARGET_NS::gemm_pack::pack_arch;
+    if constexpr (!::qmath::kernel::QMATH_TARGET_NS::simd::is_scalar_arch<pack_arch>) {
+      // Row-major: 4 rows x 16 k at a time (gemm_pack::pack_rows4).
+      if (!col && kfull >= 4) {
+        const std::size_t step = 4 * static_cast<std::size_t>(R);
+        const std::size_t g4 = kfull & ~std::size_t{3};
+        for (; r_fast + 4 <= rows; r_fast += 4) {
+          const std::uint8_t* p0 = src + (i0 + s0 + static_cast<std::size_t>(r_fast)) * ld + k0;
+          std::uint32_t s4[4] = {};
+          ::qmath::kernel::QMATH_TARGET_NS::gemm_pack::pack_rows4<pack_arch>(
+              p0, ld, g4, x, to_u8, sd + 4 * static_cast<std::size_t>(r_fast), step, rowsum != nullptr, s4);
+          // groups g4..kg of these rows: the scalar loop below (started at g4).
+          for (int t = 0; t < 4; ++t) {
+            pack_a_row_tail(a, i0 + s0 + static_cast<std::size_t>(r_fast + t), k0, g4, kfull, kg, x, to_u8,
+                            sd + 4 * static_cast<std::size_t>(r_fast + t), step,
+                            rowsum ? rowsum + s0 + static_cast<std::size_t>(r_fast + t) : nullptr, s4[t]);
           }
-          a0 = _mm_xor_si128(a0, vx), a1 = _mm_xor_si128(a1, vx), a2 = _mm_xor_si128(a2, vx), a3 = _mm_xor_si128(a3, vx);
-          const __m128i t0 = _mm_unpacklo_epi32(a0, a1), t1 = _mm_unpacklo_epi32(a2, a3);
-          const __m128i t2 = _mm_unpackhi_epi32(a0, a1), t3 = _mm_unpackhi_epi32(a2, a3);
-          std::uint8_t* d = sd + g * step + 4 * static_cast<std::size_t>(r_fast);
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm_unpacklo_epi64(t0, t1));
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(d + step), _mm_unpackhi_epi64(t0, t1));
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 2 * step), _mm_unpacklo_epi64(t2, t3));
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 3 * step), _mm_unpackhi_epi64(t2, t3));
-        }
-        // groups g4..kg of these rows: the scalar loop below (started at g4).
-        std::uint32_t s4[4] = {};
-        if (rowsum) {
-          alignas(16) std::uint64_t l[4];
-          _mm_store_si128(reinterpret_cast<__m128i*>(l), sum);
-          _mm_store_si128(reinterpret_cast<__m128i*>(l + 2), sum2);
-          for (int t = 0; t < 4; ++t) s4[t] = static_cast<std::uint32_t>(l[t]);
-        }
-        for (int t = 0; t < 4; ++t) {
-          pack_a_row_tail(a, i0 + s0 + static_cast<std::size_t>(r_fast + t), k0, g4, kfull, kg, x, to_u8,
-                          sd + 4 * static_cast<std::size_t>(r_fast + t), step,
-                          rowsum ? rowsum + s0 + static_cast<std::size_t>(r_fast + t) : nullptr, s4[t]);
         }
       }
     }
-#endif
     for (int r = r_fast; r < R; ++r) {
       std::uint8_t* d = sd + 4 * r;
       const std::size_t step = 4 * static_cast<std::size_t>(R);
