@@ -47,6 +47,13 @@ template <class A>
 QMATH_ALWAYS_INLINE batch<double, A> widen_hi_f64(const batch<float, A>& v) noexcept {
   return impl::widen_hi_f64(v, A{});
 }
+/// acc + a * b where a * b is exact in double (products of floats): fused or
+/// not, the same bits; fused where the level has FMA.
+template <class A>
+QMATH_ALWAYS_INLINE batch<double, A> add_product(const batch<double, A>& acc, const batch<double, A>& a,
+                                                 const batch<double, A>& b) noexcept {
+  return impl::add_product(acc, a, b, A{});
+}
 }  // namespace simd
 
 namespace metr {
@@ -75,8 +82,8 @@ QMATH_ALWAYS_INLINE void tail(const float* a, const float* b, std::size_t i, std
 // The 16 partial sums of each quantity are K = 16 / lanes<double, A> double
 // vectors; a block of 16 elements is 16 / lanes<float, A> float vectors, whose
 // low and high halves widen into consecutive partial-sum vectors. Products of
-// floats are exact in double, so `acc + x * x` has the bits of a fused
-// multiply-add whether or not the compiler contracts it.
+// floats are exact in double, so add_product (fused where the level has FMA,
+// as the AVX2 / AVX-512 code always was) has the bits of a multiply and an add.
 template <class A>
 void metrics_error_sums(const float* a, const float* b, std::size_t n, detail::error_sums_raw* out) noexcept {
   alignas(64) double part[4][16];
@@ -107,14 +114,14 @@ void metrics_error_sums(const float* a, const float* b, std::size_t n, detail::e
         const dv dl = simd::widen_lo_f64(vd), dh = simd::widen_hi_f64(vd);
         const dv al = simd::widen_lo_f64(va), ah = simd::widen_hi_f64(va);
         const dv bl = simd::widen_lo_f64(vb), bh = simd::widen_hi_f64(vb);
-        e[2 * h] = e[2 * h] + dl * dl;
-        e[2 * h + 1] = e[2 * h + 1] + dh * dh;
-        r[2 * h] = r[2 * h] + al * al;
-        r[2 * h + 1] = r[2 * h + 1] + ah * ah;
-        t[2 * h] = t[2 * h] + bl * bl;
-        t[2 * h + 1] = t[2 * h + 1] + bh * bh;
-        c[2 * h] = c[2 * h] + al * bl;
-        c[2 * h + 1] = c[2 * h + 1] + ah * bh;
+        e[2 * h] = simd::add_product(e[2 * h], dl, dl);
+        e[2 * h + 1] = simd::add_product(e[2 * h + 1], dh, dh);
+        r[2 * h] = simd::add_product(r[2 * h], al, al);
+        r[2 * h + 1] = simd::add_product(r[2 * h + 1], ah, ah);
+        t[2 * h] = simd::add_product(t[2 * h], bl, bl);
+        t[2 * h + 1] = simd::add_product(t[2 * h + 1], bh, bh);
+        c[2 * h] = simd::add_product(c[2 * h], al, bl);
+        c[2 * h + 1] = simd::add_product(c[2 * h + 1], ah, bh);
       }
     }
 #pragma GCC unroll 8
