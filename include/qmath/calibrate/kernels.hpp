@@ -21,11 +21,9 @@
 #include <cstdint>
 
 #include "qmath/simd/dispatch.hpp"
-#include "qmath/simd/arch/x86.hpp"
-
-#if defined(QMATH_ARCH_X86)
-#include <immintrin.h>
-#endif
+#include "qmath/simd/ops.hpp"
+#include "qmath/simd/neon/calibrate.hpp"
+#include "qmath/simd/x86/calibrate.hpp"
 
 namespace qmath::detail {
 
@@ -54,6 +52,15 @@ struct calibrate_kernels {
 
 QMATH_SIMD_DIAGNOSTICS_BEGIN
 namespace qmath::kernel::QMATH_TARGET_NS {
+
+namespace simd {
+/// acc + (m ? 1 : 0) per int32 lane, for a float comparison m.
+template <class A>
+QMATH_ALWAYS_INLINE batch<std::int32_t, A> count_true(const batch<std::int32_t, A>& acc,
+                                                      const batch_bool<float, A>& m) noexcept {
+  return impl::count_true(acc, m, A{});
+}
+}  // namespace simd
 
 namespace calib {
 
@@ -97,131 +104,128 @@ QMATH_ALWAYS_INLINE std::uint32_t bin_scalar(float v, const detail::histogram_pa
   return static_cast<std::uint32_t>(idx);
 }
 
+// min/max and the non-finite count, vector part: elements [i, n) in vectors
+// of lanes<float, A> (2 per step), non-finite lanes replaced by +-inf before
+// min/max; returns the index of the first element not covered.
+template <class A>
+QMATH_ALWAYS_INLINE std::size_t minmax_counting(const float* x, std::size_t n, float& lo, float& hi,
+                                                std::size_t& bad) noexcept {
+  using fv = simd::batch<float, A>;
+  using iv = simd::batch<std::int32_t, A>;
+  constexpr std::size_t W = fv::size;
+  const fv pinf(__builtin_inff()), ninf(-__builtin_inff());
+  fv mn0 = pinf, mn1 = pinf, mx0 = ninf, mx1 = ninf;
+  std::size_t i = 0;
+  while (i + 2 * W <= n) {
+    // int32 lane counters: flush before any lane could reach 2^31.
+    const std::size_t chunk = std::size_t{1} << 30;
+    const std::size_t stop = i + ((n - i) / (2 * W) * (2 * W) < chunk ? (n - i) / (2 * W) * (2 * W) : chunk);
+    iv badv(0);
+    for (; i < stop; i += 2 * W) {
+      const fv a = simd::load<A>(x + i), b = simd::load<A>(x + i + W);
+      const auto na = simd::is_nonfinite(a), nb = simd::is_nonfinite(b);
+      mn0 = simd::min_ordered(mn0, simd::select(na, pinf, a));
+      mx0 = simd::max_ordered(mx0, simd::select(na, ninf, a));
+      mn1 = simd::min_ordered(mn1, simd::select(nb, pinf, b));
+      mx1 = simd::max_ordered(mx1, simd::select(nb, ninf, b));
+      badv = simd::count_true(simd::count_true(badv, na), nb);
+    }
+    bad += static_cast<std::uint32_t>(simd::reduce_add(badv));
+  }
+  alignas(64) float t[2 * W];
+  simd::min_ordered(mn0, mn1).store_aligned(t);
+  simd::max_ordered(mx0, mx1).store_aligned(t + W);
+  for (std::size_t j = 0; j < W; ++j) {
+    lo = t[j] < lo ? t[j] : lo;
+    hi = t[W + j] > hi ? t[W + j] : hi;
+  }
+  return i;
+}
+
+// Fast path (16-lane levels): plain min/max with 4 chains each, and a
+// detector d += (a + b) * 0 that turns NaN if any element is NaN or +-Inf
+// (or a + b overflows: then the counting path reruns needlessly). Exact (min
+// and max do not round; their NaN lanes are discarded with the detector).
+// Returns false when the detector fires.
+template <class A>
+QMATH_ALWAYS_INLINE bool minmax_all_finite(const float* x, std::size_t n, float& lo, float& hi) noexcept {
+  using fv = simd::batch<float, A>;
+  constexpr std::size_t W = fv::size;
+  const fv pinf(__builtin_inff()), ninf(-__builtin_inff()), z(0.0f);
+  fv n0 = pinf, n1 = pinf, n2 = pinf, n3 = pinf, m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
+  fv d0 = z, d1 = z;
+  std::size_t i = 0;
+  // Peel to a 64-byte boundary: split-line 512-bit loads halve the rate.
+  const std::size_t mis = reinterpret_cast<std::uintptr_t>(x) & 63u;
+  if (mis % 4 == 0 && mis != 0) {
+    i = (64 - mis) / 4;
+    i = i < n ? i : n;
+    if (minmax_scalar(x, i, &lo, &hi) != 0) return false;
+  }
+  for (; i + 4 * W <= n; i += 4 * W) {
+    const fv a = simd::load<A>(x + i), b = simd::load<A>(x + i + W);
+    const fv c = simd::load<A>(x + i + 2 * W), e = simd::load<A>(x + i + 3 * W);
+    n0 = simd::min_ordered(n0, a);
+    n1 = simd::min_ordered(n1, b);
+    n2 = simd::min_ordered(n2, c);
+    n3 = simd::min_ordered(n3, e);
+    m0 = simd::max_ordered(m0, a);
+    m1 = simd::max_ordered(m1, b);
+    m2 = simd::max_ordered(m2, c);
+    m3 = simd::max_ordered(m3, e);
+    d0 = d0 + (a + b) * z;
+    d1 = d1 + (c + e) * z;
+  }
+  for (; i + W <= n; i += W) {
+    const fv a = simd::load<A>(x + i);
+    n0 = simd::min_ordered(n0, a);
+    m0 = simd::max_ordered(m0, a);
+    d0 = d0 + a * z;
+  }
+  float tl, th;
+  if (minmax_scalar(x + i, n - i, &tl, &th) != 0) return false;
+  if (simd::any(simd::is_nonfinite(d0 + d1))) return false;
+  alignas(64) float t[2 * W];
+  simd::min_ordered(simd::min_ordered(n0, n1), simd::min_ordered(n2, n3)).store_aligned(t);
+  simd::max_ordered(simd::max_ordered(m0, m1), simd::max_ordered(m2, m3)).store_aligned(t + W);
+  lo = tl < lo ? tl : lo;
+  hi = th > hi ? th : hi;
+  for (std::size_t j = 0; j < W; ++j) {
+    lo = t[j] < lo ? t[j] : lo;
+    hi = t[W + j] > hi ? t[W + j] : hi;
+  }
+  return true;
+}
+
 }  // namespace calib
 
-template <isa L>
+template <class A>
 std::size_t calib_minmax_finite(const float* x, std::size_t n, float* lo, float* hi) noexcept {
-#if defined(QMATH_ARCH_X86) && defined(__AVX512F__)
-  if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
-    // Fast path: plain min/max with 4 chains each, and a detector d += x * 0
-    // that turns NaN if any element is NaN or +-Inf. Exact (min/max do not
-    // round); if the detector fires, the masked counting path below reruns.
-    {
-      __m512 n0 = _mm512_set1_ps(__builtin_inff()), n1 = n0, n2 = n0, n3 = n0;
-      __m512 m0 = _mm512_set1_ps(-__builtin_inff()), m1 = m0, m2 = m0, m3 = m0;
-      __m512 d0 = _mm512_setzero_ps(), d1 = d0;
-      const __m512 z = _mm512_setzero_ps();
-      std::size_t i = 0;
-      // Peel to a 64-byte boundary: split-line 512-bit loads halve the rate.
-      const std::size_t mis = reinterpret_cast<std::uintptr_t>(x) & 63u;
-      if (mis % 4 == 0 && mis != 0) {
-        std::size_t h = (64 - mis) / 4;
-        h = h < n ? h : n;
-        const __mmask16 m = static_cast<__mmask16>((1u << h) - 1u);
-        const __m512 a = _mm512_maskz_loadu_ps(m, x);
-        n0 = _mm512_mask_min_ps(n0, m, n0, a);
-        m0 = _mm512_mask_max_ps(m0, m, m0, a);
-        d0 = _mm512_fmadd_ps(a, z, d0);
-        i = h;
-      }
-      for (; i + 64 <= n; i += 64) {
-        const __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
-        const __m512 c = _mm512_loadu_ps(x + i + 32), e = _mm512_loadu_ps(x + i + 48);
-        n0 = _mm512_min_ps(n0, a);
-        n1 = _mm512_min_ps(n1, b);
-        n2 = _mm512_min_ps(n2, c);
-        n3 = _mm512_min_ps(n3, e);
-        m0 = _mm512_max_ps(m0, a);
-        m1 = _mm512_max_ps(m1, b);
-        m2 = _mm512_max_ps(m2, c);
-        m3 = _mm512_max_ps(m3, e);
-        d0 = _mm512_fmadd_ps(_mm512_add_ps(a, b), z, d0);
-        d1 = _mm512_fmadd_ps(_mm512_add_ps(c, e), z, d1);
-      }
-      for (; i < n; i += 16) {
-        const std::size_t r = n - i < 16 ? n - i : 16;
-        const __mmask16 m = static_cast<__mmask16>(r == 16 ? 0xFFFFu : ((1u << r) - 1u));
-        const __m512 a = _mm512_maskz_loadu_ps(m, x + i);
-        n0 = _mm512_mask_min_ps(n0, m, n0, a);
-        m0 = _mm512_mask_max_ps(m0, m, m0, a);
-        d0 = _mm512_fmadd_ps(a, z, d0);
-      }
-      const __m512 d = _mm512_add_ps(d0, d1);
-      if (_mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q) == 0) {
-        *lo = _mm512_reduce_min_ps(_mm512_min_ps(_mm512_min_ps(n0, n1), _mm512_min_ps(n2, n3))) + 0.0f;
-        *hi = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3))) + 0.0f;
+  if constexpr (simd::is_scalar_arch<A>) {
+    return calib::minmax_scalar(x, n, lo, hi);
+  } else {
+    if constexpr (simd::lanes<float, A> >= 16) {
+      float l = __builtin_inff(), h = -__builtin_inff();
+      if (calib::minmax_all_finite<A>(x, n, l, h)) {
+        *lo = l + 0.0f;
+        *hi = h + 0.0f;
         return 0;
       }
     }
-    const __m512 pinf = _mm512_set1_ps(__builtin_inff());
-    __m512 mn0 = pinf, mn1 = pinf, mx0 = _mm512_set1_ps(-__builtin_inff()), mx1 = mx0;
-    const __m512i expm = _mm512_set1_epi32(0x7f800000);
+    float l = __builtin_inff(), h = -__builtin_inff();
     std::size_t bad = 0;
-    std::size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-      const __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
-      const __mmask16 fa = _mm512_cmpneq_epi32_mask(_mm512_and_si512(_mm512_castps_si512(a), expm), expm);
-      const __mmask16 fb = _mm512_cmpneq_epi32_mask(_mm512_and_si512(_mm512_castps_si512(b), expm), expm);
-      mn0 = _mm512_mask_min_ps(mn0, fa, mn0, a);
-      mx0 = _mm512_mask_max_ps(mx0, fa, mx0, a);
-      mn1 = _mm512_mask_min_ps(mn1, fb, mn1, b);
-      mx1 = _mm512_mask_max_ps(mx1, fb, mx1, b);
-      bad += static_cast<std::size_t>(32 - __builtin_popcount(static_cast<unsigned>(fa) | (static_cast<unsigned>(fb) << 16)));
-    }
-    for (; i < n; i += 16) {
-      const std::size_t r = n - i < 16 ? n - i : 16;
-      const __mmask16 m = static_cast<__mmask16>(r == 16 ? 0xFFFFu : ((1u << r) - 1u));
-      const __m512 a = _mm512_maskz_loadu_ps(m, x + i);
-      const __mmask16 fa =
-          _mm512_mask_cmpneq_epi32_mask(m, _mm512_and_si512(_mm512_castps_si512(a), expm), expm);
-      mn0 = _mm512_mask_min_ps(mn0, fa, mn0, a);
-      mx0 = _mm512_mask_max_ps(mx0, fa, mx0, a);
-      bad += r - static_cast<std::size_t>(__builtin_popcount(static_cast<unsigned>(fa)));
-    }
-    *lo = _mm512_reduce_min_ps(_mm512_min_ps(mn0, mn1)) + 0.0f;
-    *hi = _mm512_reduce_max_ps(_mm512_max_ps(mx0, mx1)) + 0.0f;
+    const std::size_t i = calib::minmax_counting<A>(x, n, l, h, bad);
+    float tl, th;
+    bad += calib::minmax_scalar(x + i, n - i, &tl, &th);
+    l = tl < l ? tl : l;
+    h = th > h ? th : h;
+    *lo = l + 0.0f;
+    *hi = h + 0.0f;
     return bad;
-  } else
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-  if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
-    const __m256 pinf = _mm256_set1_ps(__builtin_inff()), ninf = _mm256_set1_ps(-__builtin_inff());
-    __m256 mn0 = pinf, mn1 = pinf, mx0 = ninf, mx1 = ninf;
-    const __m256i expm = _mm256_set1_epi32(0x7f800000);
-    __m256i badv = _mm256_setzero_si256();
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-      const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
-      const __m256i na = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_castps_si256(a), expm), expm);
-      const __m256i nb = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_castps_si256(b), expm), expm);
-      const __m256 ca = _mm256_castsi256_ps(na), cb = _mm256_castsi256_ps(nb);
-      mn0 = _mm256_min_ps(mn0, _mm256_blendv_ps(a, pinf, ca));
-      mx0 = _mm256_max_ps(mx0, _mm256_blendv_ps(a, ninf, ca));
-      mn1 = _mm256_min_ps(mn1, _mm256_blendv_ps(b, pinf, cb));
-      mx1 = _mm256_max_ps(mx1, _mm256_blendv_ps(b, ninf, cb));
-      badv = _mm256_sub_epi32(badv, _mm256_add_epi32(na, nb));
-    }
-    float l0, h0;
-    std::size_t bad = calib::minmax_scalar(x + i, n - i, &l0, &h0);
-    bad += static_cast<std::size_t>(static_cast<unsigned>(x86::hsum_epi32(badv)));
-    alignas(32) float t[16];
-    _mm256_store_ps(t, _mm256_min_ps(mn0, mn1));
-    _mm256_store_ps(t + 8, _mm256_max_ps(mx0, mx1));
-    for (int j = 0; j < 8; ++j) {
-      l0 = t[j] < l0 ? t[j] : l0;
-      h0 = t[8 + j] > h0 ? t[8 + j] : h0;
-    }
-    *lo = l0 + 0.0f;
-    *hi = h0 + 0.0f;
-    return bad;
-  } else
-#endif
-  {
-    return calib::minmax_scalar(x, n, lo, hi);
   }
 }
 
-template <isa L>
+template <class A>
 void calib_histogram(const float* x, std::size_t n, const detail::histogram_pass* pp,
                      std::uint32_t* counts4) noexcept {
   const detail::histogram_pass p = *pp;
@@ -231,32 +235,41 @@ void calib_histogram(const float* x, std::size_t n, const detail::histogram_pass
   std::uint32_t* c2 = counts4 + 2 * static_cast<std::size_t>(nb);
   std::uint32_t* c3 = counts4 + 3 * static_cast<std::size_t>(nb);
   std::size_t i = 0;
-#if defined(QMATH_ARCH_X86) && defined(__AVX512F__)
-  if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
-    const __m512 vlo = _mm512_set1_ps(p.lo), vinv = _mm512_set1_ps(p.inv_width);
-    const __m512 voff = _mm512_set1_ps(p.offset), vtop = _mm512_set1_ps(static_cast<float>(nb - 1));
-    const __m512 zero = _mm512_setzero_ps(), vneg_half = _mm512_set1_ps(-0.5f);
-    const __m512i absm = _mm512_set1_epi32(p.absolute ? 0x7fffffff : -1);
-    // Bins of 512 elements are computed first, then counted: the index loads
-    // then never wait on a just-issued vector store (~20% faster than 32).
-    alignas(64) std::int32_t idx[512];
+  if constexpr (simd::is_scalar_arch<A>) {
+    for (; i + 4 <= n; i += 4) {
+      ++c0[calib::bin_scalar(x[i], p)];
+      ++c1[calib::bin_scalar(x[i + 1], p)];
+      ++c2[calib::bin_scalar(x[i + 2], p)];
+      ++c3[calib::bin_scalar(x[i + 3], p)];
+    }
+  } else {
+    using fv = simd::batch<float, A>;
+    using iv = simd::batch<std::int32_t, A>;
+    constexpr std::size_t W = fv::size;
+    const fv vlo(p.lo), vinv(p.inv_width), voff(p.offset), vtop(static_cast<float>(nb - 1));
+    const fv zero(0.0f), vneg_half(-0.5f);
+    const iv absm(p.absolute ? 0x7fffffff : -1);
+    // 16-lane levels bin 512 elements first, then count: the index loads then
+    // never wait on a just-issued vector store (~20% faster than 32).
+    constexpr std::size_t B = W >= 16 ? 512 : 16;
+    alignas(64) std::int32_t idx[B];
     std::size_t pf = 0;
-    while (i < n && (reinterpret_cast<std::uintptr_t>(x + i) & 63u) != 0) ++c0[calib::bin_scalar(x[i++], p)];
+    if constexpr (W >= 16) {
+      while (i < n && (reinterpret_cast<std::uintptr_t>(x + i) & 63u) != 0) ++c0[calib::bin_scalar(x[i++], p)];
+    }
     for (std::size_t blk = 0; i + 16 <= n; i += blk) {
       blk = (n - i) & ~std::size_t{15};
-      blk = blk < 512 ? blk : 512;
+      blk = blk < B ? blk : B;
       // Prefetch as many cache lines of the next chunk as this block reads.
-      for (std::size_t h = 0; h < blk && pf < p.next_n; h += 16, pf += 16)
-        _mm_prefetch(reinterpret_cast<const char*>(p.next + pf), _MM_HINT_T0);
-      for (std::size_t h = 0; h < blk; h += 16) {
-        __m512 a = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(_mm512_loadu_ps(x + i + h)), absm));
-        const __m512 d = _mm512_sub_ps(a, vlo);
-        __m512 u = _mm512_mul_ps(d, vinv);
-        u = _mm512_mask_mov_ps(u, _mm512_cmp_ps_mask(d, zero, _CMP_LT_OQ) & _mm512_cmp_ps_mask(u, zero, _CMP_EQ_OQ),
-                               vneg_half);
-        u = _mm512_sub_ps(_mm512_roundscale_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC), voff);
-        u = _mm512_min_ps(_mm512_max_ps(u, zero), vtop);
-        _mm512_store_si512(reinterpret_cast<__m512i*>(idx + h), _mm512_cvttps_epi32(u));
+      for (std::size_t h = 0; h < blk && pf < p.next_n; h += 16, pf += 16) __builtin_prefetch(p.next + pf, 0, 3);
+      for (std::size_t h = 0; h < blk; h += W) {
+        const fv a = simd::bitcast<float>(simd::bitcast<std::int32_t>(simd::load<A>(x + i + h)) & absm);
+        const fv d = a - vlo;
+        fv u = d * vinv;
+        u = simd::select((d < zero) & (u == zero), vneg_half, u);
+        u = simd::round_floor(u) - voff;
+        u = simd::min_ordered(simd::max_ordered(u, zero), vtop);
+        simd::trunc_to_i32(u).store_aligned(idx + h);
       }
       for (std::size_t j = 0; j < blk; j += 4) {
         ++c0[idx[j]];
@@ -265,50 +278,17 @@ void calib_histogram(const float* x, std::size_t n, const detail::histogram_pass
         ++c3[idx[j + 3]];
       }
     }
-  } else
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-  if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
-    const __m256 vlo = _mm256_set1_ps(p.lo), vinv = _mm256_set1_ps(p.inv_width);
-    const __m256 voff = _mm256_set1_ps(p.offset), vtop = _mm256_set1_ps(static_cast<float>(nb - 1));
-    const __m256 zero = _mm256_setzero_ps(), vneg_half = _mm256_set1_ps(-0.5f);
-    const __m256 absm = _mm256_castsi256_ps(_mm256_set1_epi32(p.absolute ? 0x7fffffff : -1));
-    alignas(32) std::int32_t idx[16];
-    std::size_t pf = 0;
-    for (; i + 16 <= n; i += 16, pf += 16) {
-      if (pf < p.next_n) _mm_prefetch(reinterpret_cast<const char*>(p.next + pf), _MM_HINT_T0);
-      for (int h = 0; h < 2; ++h) {
-        __m256 a = _mm256_and_ps(_mm256_loadu_ps(x + i + 8 * h), absm);
-        const __m256 d = _mm256_sub_ps(a, vlo);
-        __m256 u = _mm256_mul_ps(d, vinv);
-        u = _mm256_blendv_ps(u, vneg_half,
-                             _mm256_and_ps(_mm256_cmp_ps(d, zero, _CMP_LT_OQ), _mm256_cmp_ps(u, zero, _CMP_EQ_OQ)));
-        u = _mm256_sub_ps(_mm256_floor_ps(u), voff);
-        u = _mm256_min_ps(_mm256_max_ps(u, zero), vtop);
-        _mm256_store_si256(reinterpret_cast<__m256i*>(idx + 8 * h), _mm256_cvttps_epi32(u));
-      }
-      for (int j = 0; j < 16; j += 4) {
-        ++c0[idx[j]];
-        ++c1[idx[j + 1]];
-        ++c2[idx[j + 2]];
-        ++c3[idx[j + 3]];
-      }
-    }
-  } else
-#endif
-  {
-    for (; i + 4 <= n; i += 4) {
-      ++c0[calib::bin_scalar(x[i], p)];
-      ++c1[calib::bin_scalar(x[i + 1], p)];
-      ++c2[calib::bin_scalar(x[i + 2], p)];
-      ++c3[calib::bin_scalar(x[i + 3], p)];
-    }
   }
   for (; i < n; ++i) ++counts4[(i & 3) * nb + calib::bin_scalar(x[i], p)];
 }
 
+// Every chain start lists its own code (sse2, sse41 and neon vectorise too).
 template <isa L>
-inline constexpr detail::calibrate_kernels calibrate_table{L, &calib_minmax_finite<L>, &calib_histogram<L>};
+using calibrate_arch =
+    simd::fallback_arch<L, isa::scalar, isa::sse2, isa::sse41, isa::avx2, isa::avx512, isa::neon>;
+template <isa L>
+inline constexpr detail::calibrate_kernels calibrate_table{L, &calib_minmax_finite<calibrate_arch<L>>,
+                                                           &calib_histogram<calibrate_arch<L>>};
 
 QMATH_KERNEL_FAMILY(calibrate)
 

@@ -24,8 +24,8 @@
 //   w = 8, 4, 2, 1 (l < w); out = s_0.
 //
 // Levels: scalar (reference), avx2/avxvnni (FMA, 8 lanes), avx512/avx512vnni
-// (16 lanes), neon/dotprod/i8mm (4 lanes). sse2/sse41 have no fused
-// multiply-add and run the scalar code (std::fma).
+// (16 lanes), neon/dotprod/i8mm (4 lanes), one template on the arch. sse2/sse41
+// have no fused multiply-add and run the scalar code (std::fma).
 
 #include <cmath>
 #include <cstddef>
@@ -33,13 +33,9 @@
 #include <limits>
 
 #include "qmath/simd/dispatch.hpp"
-#include "qmath/simd/arch/x86.hpp"
-
-#if defined(QMATH_ARCH_X86)
-#include <immintrin.h>
-#elif defined(QMATH_ARCH_AARCH64)
-#include <arm_neon.h>
-#endif
+#include "qmath/simd/ops.hpp"
+#include "qmath/simd/neon/codebook.hpp"
+#include "qmath/simd/x86/codebook.hpp"
 
 namespace qmath::detail {
 
@@ -61,6 +57,21 @@ struct codebook_kernels {
 
 QMATH_SIMD_DIAGNOSTICS_BEGIN
 namespace qmath::kernel::QMATH_TARGET_NS {
+
+namespace simd {
+/// Does level A fuse multiply-add in hardware? (Not sse2 / sse41.)
+template <class A>
+constexpr bool has_fmadd() noexcept {
+  if constexpr (is_scalar_arch<A>) return false;
+  else return impl::has_fmadd(A{});
+}
+/// a * b + c with one rounding, per lane (levels with has_fmadd only).
+template <class A>
+QMATH_ALWAYS_INLINE batch<float, A> fmadd(const batch<float, A>& a, const batch<float, A>& b,
+                                          const batch<float, A>& c) noexcept {
+  return impl::fmadd(a, b, c, A{});
+}
+}  // namespace simd
 
 /// Per-row lane-wise running minimum of e over the panels seen so far:
 /// val[q] / pan[q] for lane position q (centroid 32 * pan + q).
@@ -112,137 +123,58 @@ QMATH_ALWAYS_INLINE void cb_panel_scalar(const float* xr, std::size_t d, const f
   }
 }
 
-#if defined(QMATH_ARCH_X86) && defined(__AVX512F__)
-// R rows x 32 centroids: 2R zmm accumulators.
-template <int R>
-QMATH_ALWAYS_INLINE void cb_tile_avx512(const float* x, std::size_t ldx, std::size_t d, const float* pk,
-                                        const float* cn, std::uint32_t p, cb_best* b) noexcept {
-  __m512 acc0[R], acc1[R];
-#pragma GCC unroll 16
-  for (int r = 0; r < R; ++r) {
-    acc0[r] = _mm512_setzero_ps();
-    acc1[r] = _mm512_setzero_ps();
-  }
-  for (std::size_t t = 0; t < d; ++t) {
-    const __m512 b0 = _mm512_loadu_ps(pk + t * 32);
-    const __m512 b1 = _mm512_loadu_ps(pk + t * 32 + 16);
-#pragma GCC unroll 16
-    for (int r = 0; r < R; ++r) {
-      const __m512 xv = _mm512_set1_ps(x[static_cast<std::size_t>(r) * ldx + t]);
-      acc0[r] = _mm512_fmadd_ps(xv, b0, acc0[r]);
-      acc1[r] = _mm512_fmadd_ps(xv, b1, acc1[r]);
-    }
-  }
-  const __m512 c0 = _mm512_loadu_ps(cn);
-  const __m512 c1 = _mm512_loadu_ps(cn + 16);
-  const __m512i pv = _mm512_set1_epi32(static_cast<int>(p));
-#pragma GCC unroll 16
-  for (int r = 0; r < R; ++r) {
-    const __m512 e0 = _mm512_sub_ps(c0, _mm512_add_ps(acc0[r], acc0[r]));
-    const __m512 e1 = _mm512_sub_ps(c1, _mm512_add_ps(acc1[r], acc1[r]));
-    const __m512 v0 = _mm512_loadu_ps(b[r].val);
-    const __m512 v1 = _mm512_loadu_ps(b[r].val + 16);
-    const __mmask16 m0 = _mm512_cmp_ps_mask(e0, v0, _CMP_LT_OQ);
-    const __mmask16 m1 = _mm512_cmp_ps_mask(e1, v1, _CMP_LT_OQ);
-    _mm512_mask_storeu_ps(b[r].val, m0, e0);
-    _mm512_mask_storeu_ps(b[r].val + 16, m1, e1);
-    _mm512_mask_storeu_epi32(b[r].pan, m0, pv);
-    _mm512_mask_storeu_epi32(b[r].pan + 16, m1, pv);
-  }
-}
-#endif
+/// Levels that vectorise across centroids: those with a fused multiply-add.
+template <class A>
+inline constexpr bool cb_vector = simd::has_fmadd<A>();
 
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__) && defined(__FMA__)
-// R rows x 16 centroids (half panel h): 2R ymm accumulators.
-template <int R>
-QMATH_ALWAYS_INLINE void cb_tile_avx2(const float* x, std::size_t ldx, std::size_t d, const float* pk,
-                                      const float* cn, std::uint32_t p, cb_best* b) noexcept {
-  for (int h = 0; h < 2; ++h) {
-    __m256 acc0[R], acc1[R];
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      acc0[r] = _mm256_setzero_ps();
-      acc1[r] = _mm256_setzero_ps();
-    }
-    const float* ph = pk + h * 16;
-    for (std::size_t t = 0; t < d; ++t) {
-      const __m256 b0 = _mm256_loadu_ps(ph + t * 32);
-      const __m256 b1 = _mm256_loadu_ps(ph + t * 32 + 8);
-#pragma GCC unroll 8
-      for (int r = 0; r < R; ++r) {
-        const __m256 xv = _mm256_broadcast_ss(x + static_cast<std::size_t>(r) * ldx + t);
-        acc0[r] = _mm256_fmadd_ps(xv, b0, acc0[r]);
-        acc1[r] = _mm256_fmadd_ps(xv, b1, acc1[r]);
-      }
-    }
-    const __m256 c0 = _mm256_loadu_ps(cn + h * 16);
-    const __m256 c1 = _mm256_loadu_ps(cn + h * 16 + 8);
-    const __m256i pv = _mm256_set1_epi32(static_cast<int>(p));
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      float* bv = b[r].val + h * 16;
-      std::uint32_t* bp = b[r].pan + h * 16;
-      const __m256 e0 = _mm256_sub_ps(c0, _mm256_add_ps(acc0[r], acc0[r]));
-      const __m256 e1 = _mm256_sub_ps(c1, _mm256_add_ps(acc1[r], acc1[r]));
-      const __m256 v0 = _mm256_loadu_ps(bv);
-      const __m256 v1 = _mm256_loadu_ps(bv + 8);
-      const __m256 m0 = _mm256_cmp_ps(e0, v0, _CMP_LT_OQ);
-      const __m256 m1 = _mm256_cmp_ps(e1, v1, _CMP_LT_OQ);
-      _mm256_storeu_ps(bv, _mm256_blendv_ps(v0, e0, m0));
-      _mm256_storeu_ps(bv + 8, _mm256_blendv_ps(v1, e1, m1));
-      const __m256i p0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp));
-      const __m256i p1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 8));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(bp), _mm256_blendv_epi8(p0, pv, _mm256_castps_si256(m0)));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(bp + 8),
-                          _mm256_blendv_epi8(p1, pv, _mm256_castps_si256(m1)));
-    }
-  }
-}
-#endif
+/// Centroids per pass of a tile: 32 (one panel) with 16 lanes, else 16 (two
+/// passes over the panel's halves).
+template <class A>
+inline constexpr int cb_pass = simd::lanes<float, A> >= 16 ? 32 : 16;
 
-#if defined(QMATH_ARCH_AARCH64)
-// R rows x 16 centroids (half panel h): 4R q-register accumulators.
-template <int R>
-QMATH_ALWAYS_INLINE void cb_tile_neon(const float* x, std::size_t ldx, std::size_t d, const float* pk,
-                                      const float* cn, std::uint32_t p, cb_best* b) noexcept {
-  for (int h = 0; h < 2; ++h) {
-    float32x4_t acc[R][4];
-#pragma GCC unroll 8
+// R rows x one panel, cb_pass<A> centroids at a time: R * cb_pass / lanes
+// accumulators.
+template <class A, int R>
+QMATH_ALWAYS_INLINE void cb_tile(const float* x, std::size_t ldx, std::size_t d, const float* pk, const float* cn,
+                                 std::uint32_t p, cb_best* b) noexcept {
+  using fv = simd::batch<float, A>;
+  constexpr int W = static_cast<int>(fv::size), CP = cb_pass<A>, NV = CP / W;
+  const fv pv = simd::bitcast<float>(simd::broadcast<A>(p));
+  for (int h = 0; h < 32 / CP; ++h) {
+    fv acc[R][NV];
+#pragma GCC unroll 16
     for (int r = 0; r < R; ++r)
-      for (int v = 0; v < 4; ++v) acc[r][v] = vdupq_n_f32(0.0f);
-    const float* ph = pk + h * 16;
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] = fv(0.0f);
+    const float* ph = pk + h * CP;
     for (std::size_t t = 0; t < d; ++t) {
-      const float32x4_t b0 = vld1q_f32(ph + t * 32);
-      const float32x4_t b1 = vld1q_f32(ph + t * 32 + 4);
-      const float32x4_t b2 = vld1q_f32(ph + t * 32 + 8);
-      const float32x4_t b3 = vld1q_f32(ph + t * 32 + 12);
-#pragma GCC unroll 8
+      fv bt[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) bt[v] = simd::load<A>(ph + t * 32 + static_cast<std::size_t>(v * W));
+#pragma GCC unroll 16
       for (int r = 0; r < R; ++r) {
-        const float32x4_t xv = vld1q_dup_f32(x + static_cast<std::size_t>(r) * ldx + t);
-        acc[r][0] = vfmaq_f32(acc[r][0], xv, b0);
-        acc[r][1] = vfmaq_f32(acc[r][1], xv, b1);
-        acc[r][2] = vfmaq_f32(acc[r][2], xv, b2);
-        acc[r][3] = vfmaq_f32(acc[r][3], xv, b3);
+        const fv xv(x[static_cast<std::size_t>(r) * ldx + t]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[r][v] = simd::fmadd(xv, bt[v], acc[r][v]);
       }
     }
-    const uint32x4_t pv = vdupq_n_u32(p);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
-      for (int v = 0; v < 4; ++v) {
-        float* bv = b[r].val + h * 16 + v * 4;
-        std::uint32_t* bp = b[r].pan + h * 16 + v * 4;
-        const float32x4_t e = vsubq_f32(vld1q_f32(cn + h * 16 + v * 4), vaddq_f32(acc[r][v], acc[r][v]));
-        const float32x4_t old = vld1q_f32(bv);
-        const uint32x4_t m = vcltq_f32(e, old);
-        vst1q_f32(bv, vbslq_f32(m, e, old));
-        vst1q_u32(bp, vbslq_u32(m, pv, vld1q_u32(bp)));
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        float* bv = b[r].val + h * CP + v * W;
+        std::uint32_t* bp = b[r].pan + h * CP + v * W;
+        const fv e = simd::load<A>(cn + h * CP + v * W) - (acc[r][v] + acc[r][v]);
+        const fv old = simd::load<A>(bv);
+        const auto m = e < old;
+        simd::store(bv, simd::select(m, e, old));
+        simd::store(bp, simd::bitcast<std::uint32_t>(simd::select(m, pv, simd::bitcast<float>(simd::load<A>(bp)))));
       }
     }
   }
 }
-#endif
 
-template <isa L>
+template <class A>
 void cb_nearest(const float* x, std::size_t ldx, std::size_t n, std::size_t d, const float* panels,
                 const float* cnorm, std::size_t npanels, std::uint32_t* idx, float* best) noexcept {
   constexpr std::size_t RB = detail::codebook_row_block;
@@ -258,42 +190,18 @@ void cb_nearest(const float* x, std::size_t ldx, std::size_t n, std::size_t d, c
       const std::size_t p1 = p0 + pblock < npanels ? p0 + pblock : npanels;
       std::size_t r = 0;
       const float* xb = x + i0 * ldx;
-#if defined(QMATH_ARCH_X86) && defined(__AVX512F__)
-      if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
-        for (; r + 12 <= nb; r += 12)
+      if constexpr (cb_vector<A>) {
+        // Rows per tile: 12 with 16 lanes (24 zmm accumulators), else 6.
+        constexpr std::size_t R = simd::lanes<float, A> >= 16 ? 12 : 6;
+        for (; r + R <= nb; r += R)
           for (std::size_t p = p0; p < p1; ++p)
-            cb_tile_avx512<12>(xb + r * ldx, ldx, d, panels + p * panel_floats, cnorm + p * 32,
-                               static_cast<std::uint32_t>(p), state + r);
+            cb_tile<A, static_cast<int>(R)>(xb + r * ldx, ldx, d, panels + p * panel_floats, cnorm + p * 32,
+                                            static_cast<std::uint32_t>(p), state + r);
         for (; r < nb; ++r)
           for (std::size_t p = p0; p < p1; ++p)
-            cb_tile_avx512<1>(xb + r * ldx, ldx, d, panels + p * panel_floats, cnorm + p * 32,
-                              static_cast<std::uint32_t>(p), state + r);
+            cb_tile<A, 1>(xb + r * ldx, ldx, d, panels + p * panel_floats, cnorm + p * 32,
+                          static_cast<std::uint32_t>(p), state + r);
       }
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__) && defined(__FMA__)
-      if constexpr (L == isa::avx2 || L == isa::avxvnni) {
-        for (; r + 6 <= nb; r += 6)
-          for (std::size_t p = p0; p < p1; ++p)
-            cb_tile_avx2<6>(xb + r * ldx, ldx, d, panels + p * panel_floats, cnorm + p * 32,
-                            static_cast<std::uint32_t>(p), state + r);
-        for (; r < nb; ++r)
-          for (std::size_t p = p0; p < p1; ++p)
-            cb_tile_avx2<1>(xb + r * ldx, ldx, d, panels + p * panel_floats, cnorm + p * 32,
-                            static_cast<std::uint32_t>(p), state + r);
-      }
-#endif
-#if defined(QMATH_ARCH_AARCH64)
-      if constexpr (L == isa::neon || L == isa::dotprod || L == isa::i8mm) {
-        for (; r + 6 <= nb; r += 6)
-          for (std::size_t p = p0; p < p1; ++p)
-            cb_tile_neon<6>(xb + r * ldx, ldx, d, panels + p * panel_floats, cnorm + p * 32,
-                            static_cast<std::uint32_t>(p), state + r);
-        for (; r < nb; ++r)
-          for (std::size_t p = p0; p < p1; ++p)
-            cb_tile_neon<1>(xb + r * ldx, ldx, d, panels + p * panel_floats, cnorm + p * 32,
-                            static_cast<std::uint32_t>(p), state + r);
-      }
-#endif
       for (; r < nb; ++r)
         for (std::size_t p = p0; p < p1; ++p)
           cb_panel_scalar(xb + r * ldx, d, panels + p * panel_floats, cnorm + p * 32,
@@ -309,78 +217,52 @@ QMATH_ALWAYS_INLINE float cb_reduce16(float* s) noexcept {
   return s[0];
 }
 
-template <isa L>
+template <class A>
 void cb_l2sq_rows(const float* x, std::size_t ldx, std::size_t n, std::size_t d, const float* c,
                   float* out) noexcept {
   alignas(64) float s[16];
   for (std::size_t i = 0; i < n; ++i) {
     const float* xr = x + i * ldx;
     std::size_t t = 0;
-#if defined(QMATH_ARCH_X86) && defined(__AVX512F__)
-    if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
-      __m512 acc = _mm512_setzero_ps();
+    if constexpr (cb_vector<A>) {
+      // The 16 partial sums are K vectors; the tail (< 16) goes to s[0..].
+      using fv = simd::batch<float, A>;
+      constexpr std::size_t W = fv::size, K = 16 / W;
+      fv acc[K];
+#pragma GCC unroll 4
+      for (std::size_t k = 0; k < K; ++k) acc[k] = fv(0.0f);
       for (; t + 16 <= d; t += 16) {
-        const __m512 u = _mm512_sub_ps(_mm512_loadu_ps(xr + t), _mm512_loadu_ps(c + t));
-        acc = _mm512_fmadd_ps(u, u, acc);
-      }
-      if (t < d) {
-        const __mmask16 m = static_cast<__mmask16>((1u << (d - t)) - 1u);
-        const __m512 u = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, xr + t), _mm512_maskz_loadu_ps(m, c + t));
-        acc = _mm512_fmadd_ps(u, u, acc);
-      }
-      _mm512_store_ps(s, acc);
-      out[i] = cb_reduce16(s);
-      continue;
-    }
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__) && defined(__FMA__)
-    if constexpr (L == isa::avx2 || L == isa::avxvnni) {
-      __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-      for (; t + 16 <= d; t += 16) {
-        const __m256 u0 = _mm256_sub_ps(_mm256_loadu_ps(xr + t), _mm256_loadu_ps(c + t));
-        const __m256 u1 = _mm256_sub_ps(_mm256_loadu_ps(xr + t + 8), _mm256_loadu_ps(c + t + 8));
-        a0 = _mm256_fmadd_ps(u0, u0, a0);
-        a1 = _mm256_fmadd_ps(u1, u1, a1);
-      }
-      _mm256_store_ps(s, a0);
-      _mm256_store_ps(s + 8, a1);
-      for (int l = 0; t < d; ++t, ++l) {
-        const float u = xr[t] - c[t];
-        s[l] = std::fma(u, u, s[l]);
-      }
-      out[i] = cb_reduce16(s);
-      continue;
-    }
-#endif
-#if defined(QMATH_ARCH_AARCH64)
-    if constexpr (L == isa::neon || L == isa::dotprod || L == isa::i8mm) {
-      float32x4_t a[4] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
-      for (; t + 16 <= d; t += 16) {
-        for (int v = 0; v < 4; ++v) {
-          const float32x4_t u = vsubq_f32(vld1q_f32(xr + t + 4 * v), vld1q_f32(c + t + 4 * v));
-          a[v] = vfmaq_f32(a[v], u, u);
+#pragma GCC unroll 4
+        for (std::size_t k = 0; k < K; ++k) {
+          const fv u = simd::load<A>(xr + t + k * W) - simd::load<A>(c + t + k * W);
+          acc[k] = simd::fmadd(u, u, acc[k]);
         }
       }
-      for (int v = 0; v < 4; ++v) vst1q_f32(s + 4 * v, a[v]);
-      for (int l = 0; t < d; ++t, ++l) {
-        const float u = xr[t] - c[t];
-        s[l] = std::fma(u, u, s[l]);
-      }
-      out[i] = cb_reduce16(s);
-      continue;
+#pragma GCC unroll 4
+      for (std::size_t k = 0; k < K; ++k) acc[k].store_aligned(s + k * W);
+    } else {
+      for (int l = 0; l < 16; ++l) s[l] = 0.0f;
+      for (; t + 16 <= d; t += 16)
+        for (int l = 0; l < 16; ++l) {
+          const float u = xr[t + l] - c[t + l];
+          s[l] = std::fma(u, u, s[l]);
+        }
     }
-#endif
-    for (int l = 0; l < 16; ++l) s[l] = 0.0f;
-    for (; t < d; ++t) {
+    for (int l = 0; t < d; ++t, ++l) {
       const float u = xr[t] - c[t];
-      s[t & 15] = std::fma(u, u, s[t & 15]);
+      s[l] = std::fma(u, u, s[l]);
     }
     out[i] = cb_reduce16(s);
   }
 }
 
+// Every chain start lists its own code; sse2 / sse41 (no fused multiply-add)
+// run the scalar chain (std::fma) in their own instantiation.
 template <isa L>
-inline constexpr detail::codebook_kernels codebook_table{&cb_nearest<L>, &cb_l2sq_rows<L>};
+using codebook_arch = simd::fallback_arch<L, isa::scalar, isa::sse2, isa::sse41, isa::avx2, isa::avx512, isa::neon>;
+template <isa L>
+inline constexpr detail::codebook_kernels codebook_table{&cb_nearest<codebook_arch<L>>,
+                                                         &cb_l2sq_rows<codebook_arch<L>>};
 
 QMATH_KERNEL_FAMILY(codebook)
 

@@ -10,17 +10,15 @@
 // followed by an add, and the result depends only on the summation order,
 // which is fixed: 16 lanes, element i added (in order) to lane i % 16, then
 // lanes folded pairwise: lane[j] += lane[j + w] for w = 8, 4, 2, 1. Every level
-// (scalar, AVX2, AVX-512, NEON) produces identical bits.
+// (scalar, SSE2, SSE4.1, AVX2, AVX-512, NEON) produces identical bits.
 
 #include <cstddef>
 #include <cstdint>
 
 #include "qmath/simd/dispatch.hpp"
-#include "qmath/simd/arch/x86.hpp"
-
-#if defined(QMATH_ARCH_X86)
-#include <immintrin.h>
-#endif
+#include "qmath/simd/ops.hpp"
+#include "qmath/simd/neon/metrics.hpp"
+#include "qmath/simd/x86/metrics.hpp"
 
 namespace qmath::detail {
 
@@ -39,6 +37,25 @@ struct metrics_kernels {
 QMATH_SIMD_DIAGNOSTICS_BEGIN
 namespace qmath::kernel::QMATH_TARGET_NS {
 
+namespace simd {
+/// The low / high half of a float vector widened to double (exact).
+template <class A>
+QMATH_ALWAYS_INLINE batch<double, A> widen_lo_f64(const batch<float, A>& v) noexcept {
+  return impl::widen_lo_f64(v, A{});
+}
+template <class A>
+QMATH_ALWAYS_INLINE batch<double, A> widen_hi_f64(const batch<float, A>& v) noexcept {
+  return impl::widen_hi_f64(v, A{});
+}
+/// acc + a * b where a * b is exact in double (products of floats): fused or
+/// not, the same bits; fused where the level has FMA.
+template <class A>
+QMATH_ALWAYS_INLINE batch<double, A> add_product(const batch<double, A>& acc, const batch<double, A>& a,
+                                                 const batch<double, A>& b) noexcept {
+  return impl::add_product(acc, a, b, A{});
+}
+}  // namespace simd
+
 namespace metr {
 
 QMATH_ALWAYS_INLINE void fold16(double* l) noexcept {
@@ -46,120 +63,91 @@ QMATH_ALWAYS_INLINE void fold16(double* l) noexcept {
     for (int j = 0; j < w; ++j) l[j] += l[j + w];
 }
 
+// Elements [i, n) of the current (last, partial) block of 16, lane j = i % 16.
+QMATH_ALWAYS_INLINE void tail(const float* a, const float* b, std::size_t i, std::size_t n, double (*part)[16],
+                              float& mx) noexcept {
+  for (std::size_t j = 0; i < n; ++i, ++j) {
+    const float va = a[i], vb = b[i], vd = va - vb;
+    const float ad = vd < 0.0f ? -vd : vd;
+    mx = ad > mx ? ad : mx;
+    part[0][j] += static_cast<double>(vd) * vd;
+    part[1][j] += static_cast<double>(va) * va;
+    part[2][j] += static_cast<double>(vb) * vb;
+    part[3][j] += static_cast<double>(va) * vb;
+  }
+}
+
 }  // namespace metr
 
-template <isa L>
+// The 16 partial sums of each quantity are K = 16 / lanes<double, A> double
+// vectors; a block of 16 elements is 16 / lanes<float, A> float vectors, whose
+// low and high halves widen into consecutive partial-sum vectors. Products of
+// floats are exact in double, so add_product (fused where the level has FMA,
+// as the AVX2 / AVX-512 code always was) has the bits of a multiply and an add.
+template <class A>
 void metrics_error_sums(const float* a, const float* b, std::size_t n, detail::error_sums_raw* out) noexcept {
-  alignas(64) double lanes[4][16];
+  alignas(64) double part[4][16];
+  for (auto& q : part)
+    for (double& v : q) v = 0.0;
   float mx = 0.0f;
-#if defined(QMATH_ARCH_X86) && defined(__AVX512F__)
-  if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
-    // Named accumulators (an array of vectors gets spilled every iteration).
-    __m512d e0 = _mm512_setzero_pd(), e1 = e0, r0 = e0, r1 = e0, t0 = e0, t1 = e0, c0 = e0, c1 = e0;
-    __m512 vmx = _mm512_setzero_ps();
-    const __m512 absm = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
-    auto step = [&](__m512 va, __m512 vb) __attribute__((always_inline)) {
-      const __m512 vd = _mm512_sub_ps(va, vb);
-      vmx = _mm512_max_ps(vmx, _mm512_and_ps(vd, absm));
-      const __m512d dl = _mm512_cvtps_pd(_mm512_castps512_ps256(vd)), dh = _mm512_cvtps_pd(x86::hi256(vd));
-      const __m512d al = _mm512_cvtps_pd(_mm512_castps512_ps256(va)), ah = _mm512_cvtps_pd(x86::hi256(va));
-      const __m512d bl = _mm512_cvtps_pd(_mm512_castps512_ps256(vb)), bh = _mm512_cvtps_pd(x86::hi256(vb));
-      e0 = _mm512_fmadd_pd(dl, dl, e0);
-      e1 = _mm512_fmadd_pd(dh, dh, e1);
-      r0 = _mm512_fmadd_pd(al, al, r0);
-      r1 = _mm512_fmadd_pd(ah, ah, r1);
-      t0 = _mm512_fmadd_pd(bl, bl, t0);
-      t1 = _mm512_fmadd_pd(bh, bh, t1);
-      c0 = _mm512_fmadd_pd(al, bl, c0);
-      c1 = _mm512_fmadd_pd(ah, bh, c1);
-    };
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) step(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
-    if (i < n) {
-      const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1u);
-      step(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i));
-    }
-    _mm512_store_pd(lanes[0], e0);
-    _mm512_store_pd(lanes[0] + 8, e1);
-    _mm512_store_pd(lanes[1], r0);
-    _mm512_store_pd(lanes[1] + 8, r1);
-    _mm512_store_pd(lanes[2], t0);
-    _mm512_store_pd(lanes[2] + 8, t1);
-    _mm512_store_pd(lanes[3], c0);
-    _mm512_store_pd(lanes[3] + 8, c1);
-    mx = _mm512_reduce_max_ps(vmx);
-  } else
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-  if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
-    __m256d e[4], r[4], t[4], c[4];
-    for (int k = 0; k < 4; ++k) e[k] = r[k] = t[k] = c[k] = _mm256_setzero_pd();
-    __m256 vmx = _mm256_setzero_ps();
-    const __m256 absm = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    std::size_t i = 0;
+  std::size_t i = 0;
+  if constexpr (simd::is_scalar_arch<A>) {
+    for (; i + 16 <= n; i += 16) metr::tail(a, b, i, i + 16, part, mx);
+  } else {
+    using fv = simd::batch<float, A>;
+    using dv = simd::batch<double, A>;
+    constexpr std::size_t F = fv::size, D = dv::size, K = 16 / D, H = 16 / F;
+    static_assert(F == 2 * D && K == 2 * H, "metrics: float lanes twice the double lanes");
+    // Zeros loaded from `part` (xsimd 8's NEON broadcast fix in
+    // simd/xsimd_compat.hpp cannot build a batch<double>).
+    dv e[K], r[K], t[K], c[K];
+#pragma GCC unroll 8
+    for (std::size_t k = 0; k < K; ++k) e[k] = r[k] = t[k] = c[k] = dv::load_aligned(part[0]);
+    fv vmx(0.0f);
+    const auto absm = simd::broadcast<A>(std::int32_t{0x7fffffff});
     for (; i + 16 <= n; i += 16) {
-      for (int h = 0; h < 2; ++h) {
-        const __m256 va = _mm256_loadu_ps(a + i + 8 * h), vb = _mm256_loadu_ps(b + i + 8 * h);
-        const __m256 vd = _mm256_sub_ps(va, vb);
-        vmx = _mm256_max_ps(vmx, _mm256_and_ps(vd, absm));
-        const __m256d dl = _mm256_cvtps_pd(_mm256_castps256_ps128(vd)), dh = _mm256_cvtps_pd(_mm256_extractf128_ps(vd, 1));
-        const __m256d al = _mm256_cvtps_pd(_mm256_castps256_ps128(va)), ah = _mm256_cvtps_pd(_mm256_extractf128_ps(va, 1));
-        const __m256d bl = _mm256_cvtps_pd(_mm256_castps256_ps128(vb)), bh = _mm256_cvtps_pd(_mm256_extractf128_ps(vb, 1));
-        e[2 * h] = _mm256_fmadd_pd(dl, dl, e[2 * h]);
-        e[2 * h + 1] = _mm256_fmadd_pd(dh, dh, e[2 * h + 1]);
-        r[2 * h] = _mm256_fmadd_pd(al, al, r[2 * h]);
-        r[2 * h + 1] = _mm256_fmadd_pd(ah, ah, r[2 * h + 1]);
-        t[2 * h] = _mm256_fmadd_pd(bl, bl, t[2 * h]);
-        t[2 * h + 1] = _mm256_fmadd_pd(bh, bh, t[2 * h + 1]);
-        c[2 * h] = _mm256_fmadd_pd(al, bl, c[2 * h]);
-        c[2 * h + 1] = _mm256_fmadd_pd(ah, bh, c[2 * h + 1]);
+#pragma GCC unroll 4
+      for (std::size_t h = 0; h < H; ++h) {
+        const fv va = simd::load<A>(a + i + F * h), vb = simd::load<A>(b + i + F * h);
+        const fv vd = va - vb;
+        vmx = simd::max_ordered(vmx, simd::bitcast<float>(simd::bitcast<std::int32_t>(vd) & absm));
+        const dv dl = simd::widen_lo_f64(vd), dh = simd::widen_hi_f64(vd);
+        const dv al = simd::widen_lo_f64(va), ah = simd::widen_hi_f64(va);
+        const dv bl = simd::widen_lo_f64(vb), bh = simd::widen_hi_f64(vb);
+        e[2 * h] = simd::add_product(e[2 * h], dl, dl);
+        e[2 * h + 1] = simd::add_product(e[2 * h + 1], dh, dh);
+        r[2 * h] = simd::add_product(r[2 * h], al, al);
+        r[2 * h + 1] = simd::add_product(r[2 * h + 1], ah, ah);
+        t[2 * h] = simd::add_product(t[2 * h], bl, bl);
+        t[2 * h + 1] = simd::add_product(t[2 * h + 1], bh, bh);
+        c[2 * h] = simd::add_product(c[2 * h], al, bl);
+        c[2 * h + 1] = simd::add_product(c[2 * h + 1], ah, bh);
       }
     }
-    for (int k = 0; k < 4; ++k) {
-      _mm256_store_pd(lanes[0] + 4 * k, e[k]);
-      _mm256_store_pd(lanes[1] + 4 * k, r[k]);
-      _mm256_store_pd(lanes[2] + 4 * k, t[k]);
-      _mm256_store_pd(lanes[3] + 4 * k, c[k]);
+#pragma GCC unroll 8
+    for (std::size_t k = 0; k < K; ++k) {
+      e[k].store_aligned(part[0] + D * k);
+      r[k].store_aligned(part[1] + D * k);
+      t[k].store_aligned(part[2] + D * k);
+      c[k].store_aligned(part[3] + D * k);
     }
-    alignas(32) float mxv[8];
-    _mm256_store_ps(mxv, vmx);
-    for (int j = 0; j < 8; ++j) mx = mxv[j] > mx ? mxv[j] : mx;
-    for (std::size_t j = 0; i < n; ++i, ++j) {
-      const float va = a[i], vb = b[i], vd = va - vb;
-      const float ad = vd < 0.0f ? -vd : vd;
-      mx = ad > mx ? ad : mx;
-      lanes[0][j] += static_cast<double>(vd) * vd;
-      lanes[1][j] += static_cast<double>(va) * va;
-      lanes[2][j] += static_cast<double>(vb) * vb;
-      lanes[3][j] += static_cast<double>(va) * vb;
-    }
-  } else
-#endif
-  {
-    for (auto& q : lanes)
-      for (double& v : q) v = 0.0;
-    for (std::size_t i = 0; i < n; i += 16) {
-      const std::size_t r = n - i < 16 ? n - i : 16;
-      for (std::size_t j = 0; j < r; ++j) {
-        const float va = a[i + j], vb = b[i + j], vd = va - vb;
-        const float ad = vd < 0.0f ? -vd : vd;
-        mx = ad > mx ? ad : mx;
-        lanes[0][j] += static_cast<double>(vd) * vd;
-        lanes[1][j] += static_cast<double>(va) * va;
-        lanes[2][j] += static_cast<double>(vb) * vb;
-        lanes[3][j] += static_cast<double>(va) * vb;
-      }
-    }
+    alignas(64) float m[F];
+    vmx.store_aligned(m);
+    for (std::size_t j = 0; j < F; ++j) mx = m[j] > mx ? m[j] : mx;
   }
+  metr::tail(a, b, i, n, part, mx);
   for (int q = 0; q < 4; ++q) {
-    metr::fold16(lanes[q]);
-    out->sum[q] = lanes[q][0];
+    metr::fold16(part[q]);
+    out->sum[q] = part[q][0];
   }
   out->max_abs = mx;
 }
 
+// Every chain start lists its own code (sse2, sse41 and neon vectorise too).
 template <isa L>
-inline constexpr detail::metrics_kernels metrics_table{L, &metrics_error_sums<L>};
+inline constexpr detail::metrics_kernels metrics_table{
+    L, &metrics_error_sums<simd::fallback_arch<L, isa::scalar, isa::sse2, isa::sse41, isa::avx2, isa::avx512,
+                                               isa::neon>>};
 
 QMATH_KERNEL_FAMILY(metrics)
 

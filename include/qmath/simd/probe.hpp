@@ -1,19 +1,17 @@
 #pragma once
 // A minimal kernel family used to test dispatch itself: each level computes
 // sum_i a[i]*b[i] over 16 uint8 x int8 pairs with that level's characteristic
-// instruction (pmaddwd, pmulld, vpmaddwd ymm, vpdpbusd ymm/zmm, sdot, smmla),
-// so a mis-dispatched level faults (SIGILL) instead of passing silently.
+// instruction (pmaddwd, pmulld, vpmaddwd ymm / zmm, vpdpbusd ymm / zmm, sdot,
+// usmmla: all simd ops), so a mis-dispatched level faults (SIGILL) instead of
+// passing silently.
 
 #include <cstdint>
+#include <cstring>
 
 #include "qmath/simd/dispatch.hpp"
-#include "qmath/simd/arch/x86.hpp"
-
-#if defined(QMATH_ARCH_X86)
-#include <immintrin.h>
-#elif defined(QMATH_ARCH_AARCH64)
-#include <arm_neon.h>
-#endif
+#include "qmath/simd/ops.hpp"
+#include "qmath/simd/neon/probe.hpp"
+#include "qmath/simd/x86/probe.hpp"
 
 namespace qmath::detail {
 
@@ -27,106 +25,62 @@ struct probe_kernels {
 QMATH_SIMD_DIAGNOSTICS_BEGIN
 namespace qmath::kernel::QMATH_TARGET_NS {
 
-#if defined(__AVX512VNNI__)
-inline constexpr bool defined_avx512vnni = true;
-#else
-inline constexpr bool defined_avx512vnni = false;
-#endif
+namespace simd {
+/// usmmla (i8mm only): acc (2x2 int32) += a (2x8 uint8) * b (2x8 int8)^T.
+template <class A>
+QMATH_ALWAYS_INLINE batch<std::int32_t, A> mmla_u8s8(const batch<std::int32_t, A>& acc,
+                                                     const batch<std::uint8_t, A>& a,
+                                                     const batch<std::int8_t, A>& b) noexcept {
+  return impl::mmla_u8s8(acc, a, b, A{});
+}
+}  // namespace simd
 
-template <isa L>
+template <class A>
 std::int32_t probe_dot16(const std::uint8_t* a, const std::int8_t* b) noexcept {
-  if constexpr (L == isa::scalar) {
+  if constexpr (simd::is_scalar_arch<A>) {
     std::int32_t s = 0;
     for (int i = 0; i < 16; ++i) s += static_cast<std::int32_t>(a[i]) * b[i];
     return s;
-#if defined(QMATH_ARCH_X86)
-  } else if constexpr (L == isa::sse2 || L == isa::sse41) {
-    const __m128i z = _mm_setzero_si128();
-    const __m128i va = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
-    const __m128i vb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
-    const __m128i sb = _mm_cmpgt_epi8(z, vb);
-    __m128i p = _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(va, z), _mm_unpacklo_epi8(vb, sb)),
-                              _mm_madd_epi16(_mm_unpackhi_epi8(va, z), _mm_unpackhi_epi8(vb, sb)));
-    if constexpr (L == isa::sse41) p = _mm_mullo_epi32(p, _mm_set1_epi32(1));  // SSE4.1 only
-    p = _mm_add_epi32(p, _mm_shuffle_epi32(p, 0x4E));
-    p = _mm_add_epi32(p, _mm_shuffle_epi32(p, 0xB1));
-    return _mm_cvtsi128_si32(p);
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-  } else if constexpr (L == isa::avx2) {
-    const __m256i va = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)));
-    const __m256i vb = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
-    const __m256i p = _mm256_madd_epi16(va, vb);
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-    return _mm_cvtsi128_si32(s);
-#if defined(__AVXVNNI__)
-  } else if constexpr (L == isa::avxvnni) {
-    const __m256i va = _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)));
-    const __m256i vb = _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
-    const __m256i p = _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), _mm256_zextsi128_si256(_mm256_castsi256_si128(va)),
-                                              _mm256_zextsi128_si256(_mm256_castsi256_si128(vb)));
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-    return _mm_cvtsi128_si32(s);
-#endif
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX512BW__)
-  } else if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
-    const __m512i va = _mm512_maskz_loadu_epi8(0xFFFFull, a);
-    const __m512i vb = _mm512_maskz_loadu_epi8(0xFFFFull, b);
-    if constexpr (L == isa::avx512 || !defined_avx512vnni) {
-      const __m512i p = _mm512_madd_epi16(_mm512_cvtepu8_epi16(_mm512_castsi512_si256(va)),
-                                          _mm512_cvtepi8_epi16(_mm512_castsi512_si256(vb)));
-      return x86::hsum_epi32(p);
-    } else {
-#if defined(__AVX512VNNI__)
-      return x86::hsum_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), va, vb));
-#endif
-    }
-#endif
-#if defined(QMATH_ARCH_AARCH64)
-  } else if constexpr (L == isa::neon) {
-    const uint8x16_t va = vld1q_u8(a);
-    const int8x16_t vb = vld1q_s8(b);
-    const int16x8_t a0 = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(va)));
-    const int16x8_t a1 = vreinterpretq_s16_u16(vmovl_high_u8(va));
-    int32x4_t acc = vmull_s16(vget_low_s16(a0), vget_low_s16(vmovl_s8(vget_low_s8(vb))));
-    acc = vmlal_high_s16(acc, a0, vmovl_s8(vget_low_s8(vb)));
-    acc = vmlal_s16(acc, vget_low_s16(a1), vget_low_s16(vmovl_high_s8(vb)));
-    acc = vmlal_high_s16(acc, a1, vmovl_high_s8(vb));
-    return vaddvq_s32(acc);
-#if defined(__ARM_FEATURE_DOTPROD)
-  } else if constexpr (L == isa::dotprod) {
-    // a = (a - 128) + 128: sdot on the shifted value plus 128 * sum(b).
-    const int8x16_t sa = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(a), vdupq_n_u8(0x80)));
-    const int8x16_t vb = vld1q_s8(b);
-    const int32x4_t d = vdotq_s32(vdupq_n_s32(0), sa, vb);
-    const int32x4_t ones = vdotq_s32(vdupq_n_s32(0), vdupq_n_s8(1), vb);
-    return vaddvq_s32(d) + 128 * vaddvq_s32(ones);
-#endif
-#if defined(__ARM_FEATURE_MATMUL_INT8)
-  } else if constexpr (L == isa::i8mm) {
-    // usmmla: 2x8 (u8) times 8x2 (s8); rows/cols beyond the first are zero.
-    const uint8x16_t va = vld1q_u8(a);
-    const int8x16_t vb = vld1q_s8(b);
-    const int32x4_t lo = vusmmlaq_s32(vdupq_n_s32(0), vcombine_u8(vget_low_u8(va), vdup_n_u8(0)),
-                                      vcombine_s8(vget_low_s8(vb), vdup_n_s8(0)));
-    const int32x4_t hi = vusmmlaq_s32(vdupq_n_s32(0), vcombine_u8(vget_high_u8(va), vdup_n_u8(0)),
-                                      vcombine_s8(vget_high_s8(vb), vdup_n_s8(0)));
-    return vgetq_lane_s32(lo, 0) + vgetq_lane_s32(hi, 0);
-#endif
-#endif
   } else {
-    static_assert(L == isa::scalar, "probe_dot16: level not compiled in this unit");
-    return 0;
+    using u8 = simd::batch<std::uint8_t, A>;
+    using s8 = simd::batch<std::int8_t, A>;
+    using s32 = simd::batch<std::int32_t, A>;
+    constexpr std::size_t N = u8::size;  // 16, 32 or 64: the 16 pairs, zero-padded
+    constexpr isa L = A::level;
+    alignas(64) std::uint8_t pa[N] = {};
+    alignas(64) std::int8_t pb[N] = {};
+    const s32 zero(0);
+    s32 acc;
+    if constexpr (L == isa::i8mm) {
+      // usmmla on (8 pairs, zero row) twice: lane 0 of each is a partial dot.
+      std::memcpy(pa, a, 8);
+      std::memcpy(pb, b, 8);
+      acc = simd::mmla_u8s8(zero, simd::load<A>(pa), simd::load<A>(pb));
+      std::memcpy(pa, a + 8, 8);
+      std::memcpy(pb, b + 8, 8);
+      acc = simd::mmla_u8s8(acc, simd::load<A>(pa), simd::load<A>(pb));
+    } else {
+      std::memcpy(pa, a, 16);
+      std::memcpy(pb, b, 16);
+      const u8 va = simd::load<A>(pa);
+      const s8 vb = simd::load<A>(pb);
+      if constexpr (L == isa::dotprod) {
+        // a = (a - 128) + 128: sdot on the shifted value plus 128 * sum(b).
+        const s8 sa = simd::bitcast<std::int8_t>(va ^ u8(std::uint8_t{0x80}));
+        acc = simd::dot4_s8s8(zero, sa, vb) + simd::dot4_s8s8(zero, s8(std::int8_t{1}), vb) * s32(128);
+      } else {
+        // pmaddwd (sse2), vpmaddwd ymm / zmm (avx2, avx512), vpdpbusd ymm / zmm
+        // (avxvnni, avx512vnni), widening multiplies (neon).
+        acc = simd::dot4_u8s8(zero, va, vb);
+      }
+    }
+    if constexpr (L == isa::sse41) acc = simd::mullo(acc, s32(1));  // pmulld: SSE4.1 only
+    return simd::reduce_add(acc);
   }
 }
 
 template <isa L>
-inline constexpr detail::probe_kernels probe_table{L, &probe_dot16<L>};
+inline constexpr detail::probe_kernels probe_table{L, &probe_dot16<simd::arch_t<L>>};
 
 QMATH_KERNEL_FAMILY(probe)
 
