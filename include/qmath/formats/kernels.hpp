@@ -36,7 +36,8 @@
 // Blocks of 64 elements; tails go through a
 // zero-padded stack buffer through the same block code, so a tail is
 // bit-identical to a full block by construction. Streaming (non-temporal)
-// stores on x86 when asked for (one per vector, of the vector's size), after
+// stores on x86 when asked for (decode: one per vector; encode: one per four
+// vectors of codes narrowed together by simd::store_narrow4), after
 // a head that aligns the output to 64 bytes; one store fence at the end of a
 // streamed call.
 

@@ -75,6 +75,8 @@ template <int N, int Mask, class A>
 batch<std::uint8_t, A> shl_bytes(const batch<std::uint8_t, A>&, requires_arch<generic_arch>) noexcept = delete;
 template <class A>
 batch<std::uint8_t, A> bit4_of_bits(std::uint32_t, requires_arch<generic_arch>) noexcept = delete;
+template <class A>
+std::int32_t hsum(const batch<std::int32_t, A>&, requires_arch<generic_arch>) noexcept = delete;
 template <int Off, class A>
 batch<std::int32_t, A> dot16_off(const batch<std::int32_t, A>&, const batch<std::uint8_t, A>&,
                                  const batch<std::int8_t, A>&, requires_arch<generic_arch>) noexcept = delete;
@@ -269,7 +271,7 @@ QMATH_ALWAYS_INLINE std::int32_t legacy16(const bv<std::uint8_t, A>& q0, const b
                                           const std::int8_t* a) noexcept {
   bv<std::int32_t, A> acc = simd::gguf_ops::dot16_off<Off>(bv<std::int32_t, A>(0), q0, ld_s8<A>(a), A{});
   acc = simd::gguf_ops::dot16_off<Off>(acc, q1, ld_s8<A>(a + 16), A{});
-  return simd::reduce_add(acc);
+  return simd::gguf_ops::hsum(acc, A{});
 }
 template <class A>
 QMATH_ALWAYS_INLINE bv<std::uint8_t, A> nib_lo(const bv<std::uint8_t, A>& r) noexcept {
@@ -307,7 +309,7 @@ template <class A>
 QMATH_ALWAYS_INLINE std::int32_t isum_v(const block_q8_0& x, const block_q8_0& y) noexcept {
   bv<std::int32_t, A> acc = simd::gguf_ops::dot16_s8(bv<std::int32_t, A>(0), ld_s8<A>(x.qs), ld_s8<A>(y.qs), A{});
   acc = simd::gguf_ops::dot16_s8(acc, ld_s8<A>(x.qs + 16), ld_s8<A>(y.qs + 16), A{});
-  return simd::reduce_add(acc);
+  return simd::gguf_ops::hsum(acc, A{});
 }
 template <class A, class X, class Y>
 QMATH_ALWAYS_INLINE float dot_v(const X* x, const Y* y, std::size_t nb) noexcept {
@@ -330,10 +332,10 @@ QMATH_ALWAYS_INLINE kparts kpart_v(const block_q4_k& x, const block_q8_k& y) noe
     hi = simd::gguf_ops::dot16_off<0>(hi, nib_hi<A>(r1), ld_s8<A>(a + 48), A{});
     std::uint8_t sc, mn;
     get_scale_min_k4(2 * c, x.scales, &sc, &mn);
-    s += sc * simd::reduce_add(lo);
+    s += sc * simd::gguf_ops::hsum(lo, A{});
     m += mn * (y.bsums[4 * c] + y.bsums[4 * c + 1]);
     get_scale_min_k4(2 * c + 1, x.scales, &sc, &mn);
-    s += sc * simd::reduce_add(hi);
+    s += sc * simd::gguf_ops::hsum(hi, A{});
     m += mn * (y.bsums[4 * c + 2] + y.bsums[4 * c + 3]);
   }
   return {s, m};
@@ -356,7 +358,7 @@ QMATH_ALWAYS_INLINE std::int32_t kpart_v(const block_q6_k& x, const block_q8_k& 
       for (int k = 0; k < 4; ++k) {
         const int e0 = 128 * h + 32 * k + 16 * g;  // a sub-block of 16
         s += x.scales[e0 / 16] *
-             simd::reduce_add(dot16_off<32>(bv<std::int32_t, A>(0), q[k], ld_s8<A>(y.qs + e0), A{}));
+             hsum(dot16_off<32>(bv<std::int32_t, A>(0), q[k], ld_s8<A>(y.qs + e0), A{}), A{});
       }
     }
   }
@@ -430,26 +432,16 @@ QMATH_ALWAYS_INLINE void dot_ymm(const X* x, const Y* y, const float* ys, const 
 }
 
 // K-quants (every x86 level from avx2): vpmaddubsw on 4/6-bit codes, scales by vpmaddwd.
-/// Q4_K: the 8 scales (bytes 0..7) and 8 mins (bytes 8..15) of get_scale_min_k4, unpacked at once.
-QMATH_ALWAYS_INLINE void q4k_scales_mins(const std::uint8_t* s12, std::uint8_t* out16) noexcept {
-  std::uint32_t u[4];
-  std::memcpy(u, s12, 12);
-  const std::uint32_t m6 = 0x3F3F3F3Fu, m4 = 0x0F0F0F0Fu, m2 = 0x03030303u;
-  const std::uint32_t v[4] = {u[0] & m6, (u[2] & m4) | (((u[0] >> 6) & m2) << 4), u[1] & m6,
-                              ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4)};
-  std::memcpy(out16, v, 16);
-}
 /// Q4_K: int32 lanes summing to S and to M (not reduced).
 QMATH_ALWAYS_INLINE void kvec_ymm(const block_q4_k& x, const block_q8_k& y, bv<std::int32_t, ymm>& s_out,
                                   bv<std::int32_t, ymm>& m_out) noexcept {
   using namespace simd::gguf_ops;
-  alignas(16) std::uint8_t sm[16];
-  q4k_scales_mins(x.scales, sm);
-  // M = sum_j m_j (bsums[2j] + bsums[2j+1]): mins as int16, each twice, against the 16 bsums.
-  const bv<std::int32_t, ymm> mterm =
-      madd(bv<std::int16_t, ymm>::load_unaligned(y.bsums), bytes8_to_i16_pairs<ymm>(sm + 8, ymm{}), ymm{});
-  // Scales as int16 in both halves (sc[2c] for the low nibbles of chunk c, sc[2c+1] for the high).
-  const bv<std::int16_t, ymm> scb = bytes8_to_i16_x2<ymm>(sm, ymm{});
+  // Scales as int16 in both halves (sc[2c] for the low nibbles of chunk c, sc[2c+1] for the high),
+  // mins as int16, each twice.
+  bv<std::int16_t, ymm> scb, mn2;
+  q4k_scales_mins(x.scales, scb, mn2, ymm{});
+  // M = sum_j m_j (bsums[2j] + bsums[2j+1]): the mins against the 16 bsums.
+  const bv<std::int32_t, ymm> mterm = madd(bv<std::int16_t, ymm>::load_unaligned(y.bsums), mn2, ymm{});
   const bv<std::uint8_t, ymm> f(0x0F);
   bv<std::int32_t, ymm> acc(0);
   QMATH_GGUF_UNROLL for (int c = 0; c < 4; ++c) {
@@ -472,7 +464,7 @@ QMATH_ALWAYS_INLINE void kvec_ymm(const block_q4_k& x, const block_q8_k& y, bv<s
 QMATH_ALWAYS_INLINE kparts kpart_ymm(const block_q4_k& x, const block_q8_k& y) noexcept {
   bv<std::int32_t, ymm> s, m;
   kvec_ymm(x, y, s, m);
-  return {simd::reduce_add(s), simd::reduce_add(m)};
+  return {simd::gguf_ops::hsum(s, ymm{}), simd::gguf_ops::hsum(m, ymm{})};
 }
 /// Q6_K: int32 lanes summing to S (not reduced).
 QMATH_ALWAYS_INLINE void kvec_ymm(const block_q6_k& x, const block_q8_k& y, bv<std::int32_t, ymm>& s_out,
@@ -512,7 +504,7 @@ QMATH_ALWAYS_INLINE void kvec_ymm(const block_q6_k& x, const block_q8_k& y, bv<s
 QMATH_ALWAYS_INLINE std::int32_t kpart_ymm(const block_q6_k& x, const block_q8_k& y) noexcept {
   bv<std::int32_t, ymm> s, m;
   kvec_ymm(x, y, s, m);
-  return simd::reduce_add(s);
+  return simd::gguf_ops::hsum(s, ymm{});
 }
 
 /// K-quant super-blocks [0, n) (n a multiple of 8) into acc, 8 at a time: block k into lane k % 8.

@@ -36,6 +36,11 @@ QMATH_ALWAYS_INLINE batch<std::uint8_t, A> bit4_of_bits(std::uint32_t v, require
                                    vtst_u8(vdup_n_u8(static_cast<std::uint8_t>((v >> 8) & 0xFF)), m));
   return vandq_u8(t, vdupq_n_u8(0x10));
 }
+/// Sum of the int32 lanes (wrapping).
+template <class A>
+QMATH_ALWAYS_INLINE std::int32_t hsum(const batch<std::int32_t, A>& v, requires_arch<xsimd::neon64>) noexcept {
+  return vaddvq_s32(v);
+}
 /// acc + int32 lanes summing to sum_i x_i a_i (int8 x int8, exact): vmull_s8 +
 /// vpadalq_s16 (the lanes are not dot4's: only their total is defined).
 template <class A>

@@ -36,6 +36,14 @@ QMATH_ALWAYS_INLINE batch<std::uint8_t, A> bit4_of_bits(std::uint32_t v, require
   const __m128i m = _mm_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
   return _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(b, m), m), _mm_set1_epi8(0x10));
 }
+/// Sum of the int32 lanes (wrapping): pshufd + paddd (not phaddd).
+template <class A>
+QMATH_ALWAYS_INLINE std::int32_t hsum(const batch<std::int32_t, A>& v, requires_arch<xsimd::sse2>) noexcept {
+  __m128i t = v;
+  t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4E));
+  t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xB1));
+  return _mm_cvtsi128_si32(t);
+}
 #if defined(__SSE4_1__)
 /// acc + int32 lanes summing to sum_i (q_i - Off) a_i (q: 16 codes < 32, Off 0, 8 or 16):
 /// vpmaddubsw (cannot saturate: |pair| <= 2 * 31 * 128), the offset as Off * (a0 + a1).
@@ -71,6 +79,31 @@ QMATH_ALWAYS_INLINE batch<std::uint8_t, A> shr_bytes(const batch<std::uint8_t, A
 template <int N, int Mask, class A>
 QMATH_ALWAYS_INLINE batch<std::uint8_t, A> shl_bytes(const batch<std::uint8_t, A>& v, requires_arch<xsimd::avx2>) noexcept {
   return _mm256_and_si256(_mm256_slli_epi16(v, N), _mm256_set1_epi8(static_cast<char>(Mask & (0xFF << N) & 0xFF)));
+}
+template <class A>
+QMATH_ALWAYS_INLINE std::int32_t hsum(const batch<std::int32_t, A>& v, requires_arch<xsimd::avx2>) noexcept {
+  const __m256i w = v;
+  __m128i t = _mm_add_epi32(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+  t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4E));
+  t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xB1));
+  return _mm_cvtsi128_si32(t);
+}
+/// Q4_K: the 8 scales and 8 mins of get_scale_min_k4, unpacked at once from
+/// the 12 scale bytes, as int16: the scales in both 128-bit halves (sc), the
+/// mins each twice in order, m0 m0 m1 m1 ... m7 m7 (mn2).
+template <class A>
+QMATH_ALWAYS_INLINE void q4k_scales_mins(const std::uint8_t* s12, batch<std::int16_t, A>& sc, batch<std::int16_t, A>& mn2,
+                                         requires_arch<xsimd::avx2>) noexcept {
+  std::uint32_t u[3];
+  std::memcpy(u, s12, 12);
+  const std::uint32_t m6 = 0x3F3F3F3Fu, m4 = 0x0F0F0F0Fu, m2 = 0x03030303u;
+  const std::uint32_t sc_lo = u[0] & m6, sc_hi = (u[2] & m4) | (((u[0] >> 6) & m2) << 4);
+  const std::uint32_t mn_lo = u[1] & m6, mn_hi = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
+  const __m128i sm = _mm_setr_epi32(static_cast<int>(sc_lo), static_cast<int>(sc_hi), static_cast<int>(mn_lo),
+                                    static_cast<int>(mn_hi));
+  const __m128i mn16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
+  mn2 = _mm256_set_m128i(_mm_unpackhi_epi16(mn16, mn16), _mm_unpacklo_epi16(mn16, mn16));
+  sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
 }
 /// The 32 codes of 16 bytes of packed nibbles: low nibbles, then high nibbles.
 template <class A>
@@ -121,18 +154,12 @@ QMATH_ALWAYS_INLINE batch<std::int32_t, A> reduce8(const batch<std::int32_t, A>*
   const __m256i b0 = _mm256_hadd_epi32(a01, a23), b1 = _mm256_hadd_epi32(a45, a67);
   return _mm256_add_epi32(_mm256_permute2x128_si256(b0, b1, 0x20), _mm256_permute2x128_si256(b0, b1, 0x31));
 }
-/// 8 bytes at p (int8 or uint8), extended to int16, in both 128-bit halves.
+/// 8 int8 at p, extended to int16, in both 128-bit halves.
 template <class A, class T>
 QMATH_ALWAYS_INLINE batch<std::int16_t, A> bytes8_to_i16_x2(const T* p, requires_arch<xsimd::avx2>) noexcept {
   const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
   if constexpr (std::is_signed_v<T>) return _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(v));
   else return _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(v));
-}
-/// 8 uint8 at p, extended to int16, each twice: m0 m0 m1 m1 ... m7 m7.
-template <class A>
-QMATH_ALWAYS_INLINE batch<std::int16_t, A> bytes8_to_i16_pairs(const std::uint8_t* p, requires_arch<xsimd::avx2>) noexcept {
-  const __m128i m = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
-  return _mm256_set_m128i(_mm_unpackhi_epi16(m, m), _mm_unpacklo_epi16(m, m));
 }
 /// int16 lane Lo of the low 128-bit half in every lane of that half, lane Hi
 /// (of the high half's 8) in every lane of the high half (vpshufb).
