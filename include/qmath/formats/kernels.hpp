@@ -181,7 +181,7 @@ QMATH_ALWAYS_INLINE i32v<A> decode_vec(const i32v<A>& c) noexcept {
   if constexpr (F::bias < 127) {
     constexpr std::int32_t kexp = (F::bias - 1 + M) << 23;
     const I fm = simd::bitcast<std::int32_t>(simd::to_f32(mag));
-    const I sub = simd::select(mag != I(0), fm - I(kexp), I(0));
+    const I sub = simd::select(mag == I(0), I(0), fm - I(kexp));
     v = simd::select(mag < I(1 << M), sub, v);
   }
   if constexpr (F::nan == formats::nan_kind::ieee) {
