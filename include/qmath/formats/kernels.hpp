@@ -25,17 +25,22 @@
 // conversions and subtractions of small exact values), so no rounding mode,
 // flush-to-zero or denormals-are-zero setting can change a result.
 //
-// The SIMD levels are written once with GCC/Clang vector extensions at the
-// level's native width (16 lanes on AVX-512, 8 on AVX2, 4 on SSE2 / SSE4.1 /
-// NEON); the compiler emits that level's instructions because the code lives
-// in the per-target namespace. Blocks of 64 elements; tails go through a
+// The SIMD levels are written once, as templates on the arch tag A over
+// xsimd batches of 32-bit lanes at the level's native width (16 lanes on
+// AVX-512, 8 on AVX2, 4 on SSE2 / SSE4.1 / NEON): integer operators, shifts
+// and selects from xsimd, widening loads, narrowing and streaming stores from
+// simd/ops.hpp, and the one family operation (the small round-to-even) from
+// simd/x86/formats.hpp / simd/neon/formats.hpp. Levels with their own code:
+// scalar, sse2, sse41, avx2, avx512, neon (simd::fallback_level maps the
+// others: avxvnni -> avx2, avx512vnni -> avx512, dotprod / i8mm -> neon).
+// Blocks of 64 elements; tails go through a
 // zero-padded stack buffer through the same block code, so a tail is
 // bit-identical to a full block by construction. Streaming (non-temporal)
-// stores on x86 when asked for (one per vector, of the vector's size), after
+// stores on x86 when asked for (decode: one per vector; encode: one per four
+// vectors of codes narrowed together by simd::store_narrow4), after
 // a head that aligns the output to 64 bytes; one store fence at the end of a
 // streamed call.
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -43,12 +48,9 @@
 
 #include "qmath/formats/minifloat.hpp"
 #include "qmath/simd/dispatch.hpp"
-
-#if defined(QMATH_ARCH_X86)
-#include <immintrin.h>
-#elif defined(QMATH_ARCH_AARCH64)
-#include <arm_neon.h>
-#endif
+#include "qmath/simd/neon/formats.hpp"
+#include "qmath/simd/ops.hpp"
+#include "qmath/simd/x86/formats.hpp"
 
 namespace qmath::detail {
 
@@ -86,95 +88,16 @@ namespace qmath::kernel::QMATH_TARGET_NS {
 
 namespace fmtk {
 
-template <int W>
-struct vt;
-template <>
-struct vt<4> {
-  typedef std::uint32_t u32 __attribute__((vector_size(16)));
-  typedef std::int32_t i32 __attribute__((vector_size(16)));
-  typedef float f32 __attribute__((vector_size(16)));
-  typedef std::uint16_t u16 __attribute__((vector_size(8)));
-  typedef std::uint8_t u8 __attribute__((vector_size(4)));
-};
-template <>
-struct vt<8> {
-  typedef std::uint32_t u32 __attribute__((vector_size(32)));
-  typedef std::int32_t i32 __attribute__((vector_size(32)));
-  typedef float f32 __attribute__((vector_size(32)));
-  typedef std::uint16_t u16 __attribute__((vector_size(16)));
-  typedef std::uint8_t u8 __attribute__((vector_size(8)));
-};
-template <>
-struct vt<16> {
-  typedef std::uint32_t u32 __attribute__((vector_size(64)));
-  typedef std::int32_t i32 __attribute__((vector_size(64)));
-  typedef float f32 __attribute__((vector_size(64)));
-  typedef std::uint16_t u16 __attribute__((vector_size(32)));
-  typedef std::uint8_t u8 __attribute__((vector_size(16)));
-};
-
-/// Native lanes of 32 bits at level L.
-template <isa L>
-constexpr int lanes() noexcept {
-  if constexpr (L == isa::avx512 || L == isa::avx512vnni) return 16;
-  else if constexpr (L == isa::avx2 || L == isa::avxvnni) return 8;
-  else return 4;
-}
+template <class A>
+using i32v = simd::batch<std::int32_t, A>;
 
 inline constexpr std::size_t block = 64;  // elements per block
-
-/// Stores the vector v at p; with NT, a non-temporal store of its size (p is
-/// then aligned to that size). NEON has no non-temporal store intrinsic.
-template <bool NT, class T>
-QMATH_ALWAYS_INLINE void store_vec(void* p, const T& v) noexcept {
-#if defined(QMATH_ARCH_X86)
-  if constexpr (NT && sizeof(T) == 4) {
-    int w;
-    std::memcpy(&w, &v, 4);
-    _mm_stream_si32(static_cast<int*>(p), w);
-    return;
-#if defined(__x86_64__)
-  } else if constexpr (NT && sizeof(T) == 8) {
-    long long w;
-    std::memcpy(&w, &v, 8);
-    _mm_stream_si64(static_cast<long long*>(p), w);
-    return;
-#endif
-  } else if constexpr (NT && sizeof(T) == 16) {
-    __m128i w;
-    std::memcpy(&w, &v, 16);
-    _mm_stream_si128(static_cast<__m128i*>(p), w);
-    return;
-#if defined(__AVX2__)
-  } else if constexpr (NT && sizeof(T) == 32) {
-    __m256i w;
-    std::memcpy(&w, &v, 32);
-    _mm256_stream_si256(static_cast<__m256i*>(p), w);
-    return;
-#endif
-#if defined(__AVX512F__)
-  } else if constexpr (NT && sizeof(T) == 64) {
-    __m512i w;
-    std::memcpy(&w, &v, 64);
-    _mm512_stream_si512(static_cast<__m512i*>(p), w);
-    return;
-#endif
-  }
-#endif
-  std::memcpy(p, &v, sizeof(T));
-}
-
-QMATH_ALWAYS_INLINE void store_fence() noexcept {
-#if defined(QMATH_ARCH_X86)
-  _mm_sfence();
-#endif
-}
 
 /// Runs `blk(in, out, nt)` (block elements; nt: std::true_type for
 /// non-temporal stores) over n elements: full blocks in place, streamed when
 /// `stream` after a head that aligns the output to 64 bytes; the head and the
 /// tail through zero-padded copies.
-template <isa L, class In, class Out, class Blk>
+template <class A, class In, class Out, class Blk>
 QMATH_ALWAYS_INLINE void drive(const In* x, Out* y, std::size_t n, bool stream, Blk&& blk) noexcept {
   auto part = [&](std::size_t i, std::size_t r) {
     alignas(64) In tin[block];
@@ -186,7 +109,7 @@ QMATH_ALWAYS_INLINE void drive(const In* x, Out* y, std::size_t n, bool stream, 
   };
   std::size_t i = 0;
 #if defined(QMATH_ARCH_X86)
-  constexpr bool can_stream = L != isa::scalar;
+  constexpr bool can_stream = true;
 #else
   constexpr bool can_stream = false;
 #endif
@@ -203,163 +126,69 @@ QMATH_ALWAYS_INLINE void drive(const In* x, Out* y, std::size_t n, bool stream, 
       blk(x + i, y + i, std::true_type{});
       streamed = true;
     }
-    if (streamed) store_fence();
+    if (streamed) simd::stream_fence<A>();
   } else {
     for (; i + block <= n; i += block) blk(x + i, y + i, std::false_type{});
   }
   if (i < n) part(i, n - i);
 }
 
-// Lane select on a comparison mask (vector ?:, so AVX-512 keeps it in a mask
-// register instead of materialising all-ones vectors).
-template <class V, class M, class T>
-QMATH_ALWAYS_INLINE T select(M m, T a, T b) noexcept {
-  return m ? a : b;
-}
-
-/// Loads W codes (uint8 or uint16) zero-extended to 32-bit lanes (with the
-/// level's widening instructions: GCC 12 scalarises some vector-extension
-/// conversions).
-template <isa L, class C, class V>
-QMATH_ALWAYS_INLINE typename V::u32 load_widen(const C* p) noexcept {
-  using u32 = typename V::u32;
-#if defined(QMATH_ARCH_X86) && defined(__AVX512F__)
-  if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
-    if constexpr (sizeof(C) == 1)
-      return std::bit_cast<u32>(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
-    else
-      return std::bit_cast<u32>(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))));
-  } else
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-  if constexpr (L == isa::avx2 || L == isa::avxvnni) {
-    if constexpr (sizeof(C) == 1)
-      return std::bit_cast<u32>(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
-    else
-      return std::bit_cast<u32>(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
-  } else
-#endif
-#if defined(QMATH_ARCH_X86)
-  if constexpr (L == isa::sse2 || L == isa::sse41) {
-    const __m128i z = _mm_setzero_si128();
-    if constexpr (sizeof(C) == 1) {
-      int w;
-      std::memcpy(&w, p, 4);
-      return std::bit_cast<u32>(_mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(w), z), z));
-    } else {
-      return std::bit_cast<u32>(_mm_unpacklo_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)), z));
-    }
-  } else
-#endif
-#if defined(QMATH_ARCH_AARCH64)
-  if constexpr (L == isa::neon || L == isa::dotprod || L == isa::i8mm) {
-    if constexpr (sizeof(C) == 1) {
-      std::uint32_t w;
-      std::memcpy(&w, p, 4);
-      return std::bit_cast<u32>(vmovl_u16(vget_low_u16(vmovl_u8(vcreate_u8(w)))));
-    } else {
-      return std::bit_cast<u32>(vmovl_u16(vld1_u16(p)));
-    }
-  } else
-#endif
-  {
-    using CV = std::conditional_t<sizeof(C) == 2, typename V::u16, typename V::u8>;
-    CV c;
-    std::memcpy(&c, p, sizeof c);
-    return __builtin_convertvector(c, u32);
-  }
-}
-
-/// Round each lane of t (0 <= t <= 2^10, exact) to the nearest integer, ties
-/// to even, with the rounding mode named in the instruction (AVX-512 embedded
-/// rounding, SSE4.1 / AVX roundps immediate, NEON FRINTN), never the one in
-/// MXCSR / FPCR; SSE2: truncate and compare the (exact) remainder with 1/2.
-template <isa L, class V>
-QMATH_ALWAYS_INLINE typename V::i32 round_even(typename V::f32 t) noexcept {
-  using i32 = typename V::i32;
-  using f32 = typename V::f32;
-#if defined(QMATH_ARCH_X86) && defined(__AVX512F__)
-  if constexpr (L == isa::avx512 || L == isa::avx512vnni) {
-    return std::bit_cast<i32>(
-        _mm512_cvt_roundps_epi32(std::bit_cast<__m512>(t), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-  } else
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-  if constexpr (L == isa::avx2 || L == isa::avxvnni) {
-    return __builtin_convertvector(
-        std::bit_cast<f32>(_mm256_round_ps(std::bit_cast<__m256>(t), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)),
-        i32);
-  } else
-#endif
-#if defined(QMATH_ARCH_X86) && defined(__SSE4_1__)
-  if constexpr (L == isa::sse41) {
-    return __builtin_convertvector(
-        std::bit_cast<f32>(_mm_round_ps(std::bit_cast<__m128>(t), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)), i32);
-  } else
-#endif
-#if defined(QMATH_ARCH_AARCH64)
-  if constexpr (L == isa::neon || L == isa::dotprod || L == isa::i8mm) {
-    return std::bit_cast<i32>(vcvtq_s32_f32(vrndnq_f32(std::bit_cast<float32x4_t>(t))));
-  } else
-#endif
-  {
-    const i32 q = __builtin_convertvector(t, i32);
-    const f32 fr = t - __builtin_convertvector(q, f32);
-    const i32 up = (fr > 0.5f) | ((fr == 0.5f) & ((q & 1) != 0));
-    return select<V>(up, q + 1, q);
-  }
+/// Each lane of t (0 <= t <= 2^10, exact) rounded to the nearest integer,
+/// ties to even, by an instruction that names its rounding mode (AVX-512
+/// embedded rounding, SSE4.1 / AVX roundps immediate, NEON FRINTN), never the
+/// one in MXCSR / FPCR; SSE2: truncate and compare the exact remainder with 1/2.
+template <class A>
+QMATH_ALWAYS_INLINE i32v<A> round_small_even(const simd::batch<float, A>& t) noexcept {
+  return simd::impl::round_small_even_i32(t, A{});
 }
 
 /// One vector of float32 bits -> codes of F (as 32-bit lanes).
-template <isa L, class F, class V>
-QMATH_ALWAYS_INLINE typename V::u32 encode_vec(typename V::u32 b, std::uint32_t ovf_mag) noexcept {
-  using u32 = typename V::u32;
-  using i32 = typename V::i32;
-  using f32 = typename V::f32;
+template <class A, class F>
+QMATH_ALWAYS_INLINE i32v<A> encode_vec(const i32v<A>& b, const i32v<A>& ovf_mag) noexcept {
+  using I = i32v<A>;
   constexpr int E = F::exponent_bits, M = F::mantissa_bits, d = 23 - M;
-  constexpr std::uint32_t rebias = static_cast<std::uint32_t>(127 - F::bias) << M;
-  const u32 a = b & 0x7FFFFFFFu;
-  const u32 sgn = (b >> 31) << (E + M);
-  const u32 r = (a + ((1u << (d - 1)) - 1u) + ((a >> d) & 1u)) >> d;
-  u32 mag = r - rebias;
+  constexpr std::int32_t rebias = (127 - F::bias) << M;
+  constexpr std::int32_t max_code = static_cast<std::int32_t>(F::max_code);
+  const I a = b & I(0x7FFFFFFF);
+  const I sgn = (b >> 31) & I(1 << (E + M));  // arithmetic shift: all ones or zero
+  const I r = simd::shr_logical<d>(a + I((1 << (d - 1)) - 1) + ((a >> d) & I(1)));
+  I mag = r - I(rebias);
   if constexpr (F::bias < 127) {
-    constexpr std::uint32_t min_normal = static_cast<std::uint32_t>(128 - F::bias) << 23;
-    constexpr std::uint32_t kexp = static_cast<std::uint32_t>(F::bias - 1 + M) << 23;
-    const i32 is_sub = (i32)a < (i32)(u32{} + min_normal);
-    const u32 ac = select<V>(is_sub, a, u32{} + min_normal);
+    constexpr std::int32_t min_normal = (128 - F::bias) << 23;
+    constexpr std::int32_t kexp = (F::bias - 1 + M) << 23;
+    const auto is_sub = a < I(min_normal);
+    const I ac = simd::select(is_sub, a, I(min_normal));
     // (Lanes with a float32 subnormal or zero give t < 2^-102: rounded to 0.)
-    const f32 t = (f32)(ac + kexp);
-    mag = select<V>(is_sub, (u32)round_even<L, V>(t), mag);
+    const simd::batch<float, A> t = simd::bitcast<float>(ac + I(kexp));
+    mag = simd::select(is_sub, round_small_even(t), mag);
   }
-  mag = select<V>((i32)mag > (i32)(u32{} + F::max_code), u32{} + ovf_mag, mag);
-  u32 code = sgn | mag;
-  const i32 is_nan = (i32)a > 0x7F800000;
-  if constexpr (F::has_nan) code = select<V>(is_nan, sgn | F::qnan_code, code);
-  else code = select<V>(is_nan, u32{} + F::max_code, code);
+  mag = simd::select(mag > I(max_code), ovf_mag, mag);
+  I code = sgn | mag;
+  const auto is_nan = a > I(0x7F800000);
+  if constexpr (F::has_nan) code = simd::select(is_nan, sgn | I(static_cast<std::int32_t>(F::qnan_code)), code);
+  else code = simd::select(is_nan, I(max_code), code);
   return code;
 }
 
 /// One vector of codes of F (32-bit lanes, upper bits ignored) -> float32 bits.
-template <class F, class V>
-QMATH_ALWAYS_INLINE typename V::u32 decode_vec(typename V::u32 c) noexcept {
-  using u32 = typename V::u32;
-  using i32 = typename V::i32;
-  using f32 = typename V::f32;
+template <class A, class F>
+QMATH_ALWAYS_INLINE i32v<A> decode_vec(const i32v<A>& c) noexcept {
+  using I = i32v<A>;
   constexpr int E = F::exponent_bits, M = F::mantissa_bits, d = 23 - M;
-  const u32 mag = c & F::magnitude_mask;
-  const u32 sgn = (c & F::sign_bit) << (31 - (E + M));
-  u32 v = (mag << d) + (static_cast<std::uint32_t>(127 - F::bias) << 23);
+  const I mag = c & I(static_cast<std::int32_t>(F::magnitude_mask));
+  const I sgn = (c & I(static_cast<std::int32_t>(F::sign_bit))) << (31 - (E + M));
+  I v = (mag << d) + I((127 - F::bias) << 23);
   if constexpr (F::bias < 127) {
-    constexpr std::uint32_t kexp = static_cast<std::uint32_t>(F::bias - 1 + M) << 23;
-    const f32 fm = __builtin_convertvector((i32)mag, f32);
-    const u32 sub = select<V>(mag != 0u, (u32)fm - kexp, u32{});
-    v = select<V>(mag < (1u << M), sub, v);
+    constexpr std::int32_t kexp = (F::bias - 1 + M) << 23;
+    const I fm = simd::bitcast<std::int32_t>(simd::to_f32(mag));
+    const I sub = simd::select(mag == I(0), I(0), fm - I(kexp));
+    v = simd::select(mag < I(1 << M), sub, v);
   }
   if constexpr (F::nan == formats::nan_kind::ieee) {
-    v = select<V>(mag == F::inf_code, u32{} + 0x7F800000u, v);
-    v = select<V>(mag > F::inf_code, u32{} + 0x7FC00000u, v);
+    v = simd::select(mag == I(static_cast<std::int32_t>(F::inf_code)), I(0x7F800000), v);
+    v = simd::select(mag > I(static_cast<std::int32_t>(F::inf_code)), I(0x7FC00000), v);
   } else if constexpr (F::nan == formats::nan_kind::all_ones) {
-    v = select<V>(mag == F::magnitude_mask, u32{} + 0x7FC00000u, v);
+    v = simd::select(mag == I(static_cast<std::int32_t>(F::magnitude_mask)), I(0x7FC00000), v);
   }
   return v | sgn;
 }
@@ -374,57 +203,62 @@ constexpr std::uint32_t overflow_magnitude(formats::overflow mode) noexcept {
 
 }  // namespace fmtk
 
-template <isa L, class F>
+template <class A, class F>
 void formats_encode(const float* x, void* codes, std::size_t n, formats::overflow mode, bool stream) noexcept {
   using C = typename F::code_type;
   C* q = static_cast<C*>(codes);
-  if constexpr (L == isa::scalar) {
+  if constexpr (simd::is_scalar_arch<A>) {
     (void)stream;
     for (std::size_t i = 0; i < n; ++i) q[i] = formats::encode<F>(x[i], mode);
   } else {
-    constexpr int W = fmtk::lanes<L>();
-    using V = fmtk::vt<W>;
-    using CV = std::conditional_t<sizeof(C) == 2, typename V::u16, typename V::u8>;
-    const std::uint32_t ovf = fmtk::overflow_magnitude<F>(mode);
-    fmtk::drive<L>(x, q, n, stream, [ovf](const float* in, C* out, auto nt) __attribute__((always_inline)) {
-      for (std::size_t k = 0; k < fmtk::block; k += W) {
-        typename V::u32 b;
-        std::memcpy(&b, in + k, sizeof b);
-        const CV c = __builtin_convertvector(fmtk::encode_vec<L, F, V>(b, ovf), CV);
-        fmtk::store_vec<decltype(nt)::value>(out + k, c);
+    constexpr std::size_t W = simd::lanes<std::int32_t, A>;
+    const fmtk::i32v<A> ovf(static_cast<std::int32_t>(fmtk::overflow_magnitude<F>(mode)));
+    fmtk::drive<A>(x, q, n, stream, [ovf](const float* in, C* out, auto nt) __attribute__((always_inline)) {
+      for (std::size_t k = 0; k < fmtk::block; k += 4 * W) {
+        const auto e = [&](std::size_t j) __attribute__((always_inline)) {
+          return fmtk::encode_vec<A, F>(simd::bitcast<std::int32_t>(simd::load<A>(in + k + j * W)), ovf);
+        };
+        simd::store_narrow4<C, decltype(nt)::value>(out + k, e(0), e(1), e(2), e(3));
       }
     });
   }
 }
 
-template <isa L, class F>
+template <class A, class F>
 void formats_decode(const void* codes, float* y, std::size_t n, bool stream) noexcept {
   using C = typename F::code_type;
   const C* q = static_cast<const C*>(codes);
-  if constexpr (L == isa::scalar) {
+  if constexpr (simd::is_scalar_arch<A>) {
     (void)stream;
     for (std::size_t i = 0; i < n; ++i) y[i] = formats::decode<F>(q[i]);
   } else {
-    constexpr int W = fmtk::lanes<L>();
-    using V = fmtk::vt<W>;
-    fmtk::drive<L>(q, y, n, stream, [](const C* in, float* out, auto nt) __attribute__((always_inline)) {
+    constexpr std::size_t W = simd::lanes<std::int32_t, A>;
+    fmtk::drive<A>(q, y, n, stream, [](const C* in, float* out, auto nt) __attribute__((always_inline)) {
       for (std::size_t k = 0; k < fmtk::block; k += W) {
-        const typename V::u32 v = fmtk::decode_vec<F, V>(fmtk::load_widen<L, C, V>(in + k));
-        fmtk::store_vec<decltype(nt)::value>(out + k, v);
+        const simd::batch<float, A> v = simd::bitcast<float>(fmtk::decode_vec<A, F>(simd::load_widen<A>(in + k)));
+        if constexpr (decltype(nt)::value) simd::stream(out + k, v);
+        else simd::store(out + k, v);
       }
     });
   }
 }
+
+/// The levels at which formats kernels differ; the others run the nearest.
+template <isa L>
+using formats_arch =
+    simd::fallback_arch<L, isa::scalar, isa::sse2, isa::sse41, isa::avx2, isa::avx512, isa::neon>;
 
 template <isa L>
 inline constexpr detail::formats_kernels formats_table{
     L,
-    {&formats_encode<L, formats::fp16>, &formats_encode<L, formats::bf16>, &formats_encode<L, formats::fp8_e4m3fn>,
-     &formats_encode<L, formats::fp8_e5m2>, &formats_encode<L, formats::fp6_e2m3>,
-     &formats_encode<L, formats::fp6_e3m2>, &formats_encode<L, formats::fp4_e2m1>},
-    {&formats_decode<L, formats::fp16>, &formats_decode<L, formats::bf16>, &formats_decode<L, formats::fp8_e4m3fn>,
-     &formats_decode<L, formats::fp8_e5m2>, &formats_decode<L, formats::fp6_e2m3>,
-     &formats_decode<L, formats::fp6_e3m2>, &formats_decode<L, formats::fp4_e2m1>}};
+    {&formats_encode<formats_arch<L>, formats::fp16>, &formats_encode<formats_arch<L>, formats::bf16>,
+     &formats_encode<formats_arch<L>, formats::fp8_e4m3fn>, &formats_encode<formats_arch<L>, formats::fp8_e5m2>,
+     &formats_encode<formats_arch<L>, formats::fp6_e2m3>, &formats_encode<formats_arch<L>, formats::fp6_e3m2>,
+     &formats_encode<formats_arch<L>, formats::fp4_e2m1>},
+    {&formats_decode<formats_arch<L>, formats::fp16>, &formats_decode<formats_arch<L>, formats::bf16>,
+     &formats_decode<formats_arch<L>, formats::fp8_e4m3fn>, &formats_decode<formats_arch<L>, formats::fp8_e5m2>,
+     &formats_decode<formats_arch<L>, formats::fp6_e2m3>, &formats_decode<formats_arch<L>, formats::fp6_e3m2>,
+     &formats_decode<formats_arch<L>, formats::fp4_e2m1>}};
 
 QMATH_KERNEL_FAMILY(formats)
 

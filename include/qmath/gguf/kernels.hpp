@@ -21,6 +21,15 @@
 // avx512vnni the same with ymm vpdpbusd for the legacy blocks; K-quants use
 // vpmaddubsw + vpmaddwd on every x86 level from avx2; i8mm runs the dotprod
 // code (a matrix-vector product has one vector: nothing for smmla to pair).
+//
+// The kernels are templates on the level's arch tag A (simd/arch.hpp); the
+// tag picks the code path (path_of<A>) and, through overload sets on
+// requires_arch, the operations: simd/ops.hpp and the family's
+// simd/x86/gguf.hpp, simd/neon/gguf.hpp. Values are xsimd batches: A's own
+// (xmm, NEON), or on every level from avx2 the 256-bit block vector
+// batch<T, arch<avx2>> (AVX-512 included), with A choosing vpdpbusd.
+// Levels with their own code: scalar, sse2, sse41, avx2, avxvnni, avx512,
+// avx512vnni, neon, dotprod (i8mm -> dotprod by simd::fallback_level).
 
 #include <cstddef>
 #include <cstdint>
@@ -28,14 +37,10 @@
 #include <type_traits>
 
 #include "qmath/gguf/blocks.hpp"
-#include "qmath/simd/arch/x86.hpp"
 #include "qmath/simd/dispatch.hpp"
-
-#if defined(QMATH_ARCH_X86)
-#include <immintrin.h>
-#elif defined(QMATH_ARCH_AARCH64)
-#include <arm_neon.h>
-#endif
+#include "qmath/simd/neon/gguf.hpp"
+#include "qmath/simd/ops.hpp"
+#include "qmath/simd/x86/gguf.hpp"
 
 #if defined(__clang__)
 #define QMATH_GGUF_UNROLL _Pragma("unroll")
@@ -59,6 +64,26 @@ struct gguf_kernels {
 
 QMATH_SIMD_DIAGNOSTICS_BEGIN
 namespace qmath::kernel::QMATH_TARGET_NS {
+
+namespace simd::gguf_ops {
+// The family's per-ISA operations (simd/x86/gguf.hpp, simd/neon/gguf.hpp),
+// declared for every tag so that kernels can name them; a level without an
+// overload fails to compile where it would call one.
+template <int N, int Mask, class A>
+batch<std::uint8_t, A> shr_bytes(const batch<std::uint8_t, A>&, requires_arch<generic_arch>) noexcept = delete;
+template <int N, int Mask, class A>
+batch<std::uint8_t, A> shl_bytes(const batch<std::uint8_t, A>&, requires_arch<generic_arch>) noexcept = delete;
+template <class A>
+batch<std::uint8_t, A> bit4_of_bits(std::uint32_t, requires_arch<generic_arch>) noexcept = delete;
+template <class A>
+std::int32_t hsum(const batch<std::int32_t, A>&, requires_arch<generic_arch>) noexcept = delete;
+template <int Off, class A>
+batch<std::int32_t, A> dot16_off(const batch<std::int32_t, A>&, const batch<std::uint8_t, A>&,
+                                 const batch<std::int8_t, A>&, requires_arch<generic_arch>) noexcept = delete;
+template <class A>
+batch<std::int32_t, A> dot16_s8(const batch<std::int32_t, A>&, const batch<std::int8_t, A>&,
+                                const batch<std::int8_t, A>&, requires_arch<generic_arch>) noexcept = delete;
+}  // namespace simd::gguf_ops
 
 namespace gguf_k {
 
@@ -206,399 +231,313 @@ QMATH_ALWAYS_INLINE float kterm(std::int32_t s, const block_q6_k& x, const block
   return fence(static_cast<float>(s) * fence(h2f(x.d) * y.d));
 }
 
-// ---------------------------------------------------------------- x86
+// ---------------------------------------------------------------- code paths
+enum class gpath { scalar, xmm, ymm, neon };
+/// The code path of arch tag A.
+template <class A>
+constexpr gpath path_of() noexcept {
+  if constexpr (simd::is_scalar_arch<A>) return gpath::scalar;
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__) && defined(__FMA__)
+  else if constexpr (std::is_base_of_v<xsimd::avx2, A>) return gpath::ymm;
+#if QMATH_TARGET_HAS_AVX512
+  else if constexpr (std::is_base_of_v<xsimd::avx512bw, A>) return gpath::ymm;
+#endif
+#endif
 #if defined(QMATH_ARCH_X86) && defined(__SSE4_1__)
-QMATH_ALWAYS_INLINE __m128i sum_i16_pairs128(__m128i v) noexcept { return _mm_madd_epi16(v, _mm_set1_epi16(1)); }
-/// sum (q - off) * a over 16 elements, q in 0..31 (u8), a int8; off = 2^sh (sh < 0: no offset).
-template <int Sh>
-QMATH_ALWAYS_INLINE __m128i dot16_u(__m128i q, __m128i a) noexcept {
-  __m128i p = _mm_maddubs_epi16(q, a);
-  if constexpr (Sh >= 0) p = _mm_sub_epi16(p, _mm_slli_epi16(_mm_maddubs_epi16(_mm_set1_epi8(1), a), Sh));
-  return sum_i16_pairs128(p);
-}
-QMATH_ALWAYS_INLINE __m128i dot16_s8(__m128i x, __m128i a) noexcept {
-  const __m128i lo = _mm_madd_epi16(_mm_cvtepi8_epi16(x), _mm_cvtepi8_epi16(a));
-  const __m128i hi = _mm_madd_epi16(_mm_cvtepi8_epi16(_mm_unpackhi_epi64(x, x)), _mm_cvtepi8_epi16(_mm_unpackhi_epi64(a, a)));
-  return _mm_add_epi32(lo, hi);
-}
-/// Bit 4 of elements 16h .. 16h+15 from qh: 0x10 where set.
-QMATH_ALWAYS_INLINE __m128i qh_bits128(std::uint32_t qh, int h) noexcept {
-  const std::uint32_t v = qh >> (16 * h);
-  const __m128i b = _mm_set_epi64x(static_cast<long long>(0x0101010101010101ull * ((v >> 8) & 0xFF)),
-                                   static_cast<long long>(0x0101010101010101ull * (v & 0xFF)));
-  const __m128i m = _mm_set_epi64x(static_cast<long long>(0x8040201008040201ull), static_cast<long long>(0x8040201008040201ull));
-  return _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(b, m), m), _mm_set1_epi8(0x10));
-}
+  else if constexpr (std::is_base_of_v<xsimd::sse4_1, A>) return gpath::xmm;
 #endif
-
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-QMATH_ALWAYS_INLINE __m256 fence256(__m256 v) noexcept {
-  __asm__("" : "+x"(v));
-  return v;
-}
-QMATH_ALWAYS_INLINE __m256i nibbles256(const std::uint8_t* qs) noexcept {
-  const __m128i r = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-  const __m128i f = _mm_set1_epi8(0x0F);
-  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(r, 4), f), _mm_and_si128(r, f));
-}
-/// Bit 4 of every element from qh: byte i of the result is 0x10 when bit i of qh is set.
-QMATH_ALWAYS_INLINE __m256i qh_bits256(std::uint32_t qh) noexcept {
-  const __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(qh)),
-                                        _mm256_setr_epi64x(0, 0x0101010101010101ll, 0x0202020202020202ll, 0x0303030303030303ll));
-  const __m256i m = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
-  return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(v, m), m), _mm256_set1_epi8(0x10));
-}
-QMATH_ALWAYS_INLINE __m256i loadu256(const void* p) noexcept { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-QMATH_ALWAYS_INLINE __m256i sum_i16_pairs(__m256i v) noexcept { return _mm256_madd_epi16(v, _mm256_set1_epi16(1)); }
-
-#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
-#define QMATH_GGUF_HAS_VNNI256 1
-QMATH_ALWAYS_INLINE __m256i dpbusd256(__m256i acc, __m256i u, __m256i s) noexcept {
-#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
-  return _mm256_dpbusd_epi32(acc, u, s);
-#else
-  return _mm256_dpbusd_avx_epi32(acc, u, s);
+#if defined(QMATH_ARCH_AARCH64) && defined(__ARM_NEON)
+  else if constexpr (std::is_base_of_v<xsimd::neon64, A>) return gpath::neon;
 #endif
-}
-#endif
-
-/// Per-block int32 partial sums (8 lanes whose total is the block's exact sum).
-template <bool Vnni, int Off>
-QMATH_ALWAYS_INLINE __m256i part_u(__m256i q, __m256i a) noexcept {
-#if defined(QMATH_GGUF_HAS_VNNI256)
-  if constexpr (Vnni) {
-    __m256i p = dpbusd256(_mm256_setzero_si256(), q, a);
-    if constexpr (Off > 0) p = _mm256_sub_epi32(p, dpbusd256(_mm256_setzero_si256(), _mm256_set1_epi8(Off), a));
-    return p;
-  }
-#endif
-  __m256i p = _mm256_maddubs_epi16(q, a);
-  if constexpr (Off > 0) p = _mm256_sub_epi16(p, _mm256_maddubs_epi16(_mm256_set1_epi8(Off), a));  // Off*(a0+a1), |.| <= 4096
-  return sum_i16_pairs(p);
-}
-template <bool Vnni>
-QMATH_ALWAYS_INLINE __m256i part_s8(__m256i x, __m256i a) noexcept {
-#if defined(QMATH_GGUF_HAS_VNNI256)
-  if constexpr (Vnni) {
-    const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
-    return _mm256_sub_epi32(dpbusd256(_mm256_setzero_si256(), _mm256_xor_si256(x, bias), a),
-                            dpbusd256(_mm256_setzero_si256(), bias, a));
-  }
-#endif
-  const __m256i lo = _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_castsi256_si128(x)), _mm256_cvtepi8_epi16(_mm256_castsi256_si128(a)));
-  const __m256i hi = _mm256_madd_epi16(_mm256_cvtepi8_epi16(x86::hi128(x)), _mm256_cvtepi8_epi16(x86::hi128(a)));
-  return _mm256_add_epi32(lo, hi);
+  else return gpath::scalar;
 }
 
-template <bool Vnni> QMATH_ALWAYS_INLINE __m256i part(const block_q4_0& x, const block_q8_0& y) noexcept {
-  return part_u<Vnni, 8>(nibbles256(x.qs), loadu256(y.qs));
+template <class T, class A>
+using bv = simd::batch<T, A>;
+
+template <class A>
+QMATH_ALWAYS_INLINE bv<std::uint8_t, A> ld_u8(const std::uint8_t* p) noexcept {
+  return bv<std::uint8_t, A>::load_unaligned(p);
 }
-template <bool Vnni> QMATH_ALWAYS_INLINE __m256i part(const block_q4_1& x, const block_q8_1& y) noexcept {
-  return part_u<Vnni, 0>(nibbles256(x.qs), loadu256(y.qs));
-}
-template <bool Vnni> QMATH_ALWAYS_INLINE __m256i part(const block_q5_0& x, const block_q8_0& y) noexcept {
-  return part_u<Vnni, 16>(_mm256_or_si256(nibbles256(x.qs), qh_bits256(qh32(x.qh))), loadu256(y.qs));
-}
-template <bool Vnni> QMATH_ALWAYS_INLINE __m256i part(const block_q5_1& x, const block_q8_1& y) noexcept {
-  return part_u<Vnni, 0>(_mm256_or_si256(nibbles256(x.qs), qh_bits256(qh32(x.qh))), loadu256(y.qs));
-}
-template <bool Vnni> QMATH_ALWAYS_INLINE __m256i part(const block_q8_0& x, const block_q8_0& y) noexcept {
-  return part_s8<Vnni>(loadu256(x.qs), loadu256(y.qs));
+template <class A>
+QMATH_ALWAYS_INLINE bv<std::int8_t, A> ld_s8(const std::int8_t* p) noexcept {
+  return bv<std::int8_t, A>::load_unaligned(p);
 }
 
-/// Totals of 8 vectors of 8 int32 lanes, in order (exact: wrapping int32 adds).
-QMATH_ALWAYS_INLINE __m256i reduce8(const __m256i* v) noexcept {
-  const __m256i a01 = _mm256_hadd_epi32(v[0], v[1]), a23 = _mm256_hadd_epi32(v[2], v[3]);
-  const __m256i a45 = _mm256_hadd_epi32(v[4], v[5]), a67 = _mm256_hadd_epi32(v[6], v[7]);
-  const __m256i b0 = _mm256_hadd_epi32(a01, a23), b1 = _mm256_hadd_epi32(a45, a67);
-  return _mm256_add_epi32(_mm256_permute2x128_si256(b0, b1, 0x20), _mm256_permute2x128_si256(b0, b1, 0x31));
+// ---------------------------------------------------------------- xmm / NEON: one block at a time
+/// sum (q0 - Off) y[0..16) + (q1 - Off) y[16..32) (q0, q1: 16 codes each).
+template <class A, int Off>
+QMATH_ALWAYS_INLINE std::int32_t legacy16(const bv<std::uint8_t, A>& q0, const bv<std::uint8_t, A>& q1,
+                                          const std::int8_t* a) noexcept {
+  bv<std::int32_t, A> acc = simd::gguf_ops::dot16_off<Off>(bv<std::int32_t, A>(0), q0, ld_s8<A>(a), A{});
+  acc = simd::gguf_ops::dot16_off<Off>(acc, q1, ld_s8<A>(a + 16), A{});
+  return simd::gguf_ops::hsum(acc, A{});
 }
-
-/// 8 binary16 values (low 16 bits of each lane) -> float32, exactly as h2f.
-QMATH_ALWAYS_INLINE __m256 h2f8(__m256i h) noexcept {
-  const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(h, _mm256_set1_epi32(0x8000)), 16);
-  const __m256i mag = _mm256_and_si256(h, _mm256_set1_epi32(0x7FFF));
-  const __m256i normal = _mm256_add_epi32(_mm256_slli_epi32(mag, 13), _mm256_set1_epi32(112 << 23));
-  const __m256i sub = _mm256_castps_si256(fence256(_mm256_mul_ps(_mm256_cvtepi32_ps(mag), _mm256_set1_ps(5.9604644775390625e-8f))));
-  const __m256i special = _mm256_blendv_epi8(_mm256_set1_epi32(0x7FC00000), _mm256_set1_epi32(0x7F800000),
-                                             _mm256_cmpeq_epi32(mag, _mm256_set1_epi32(0x7C00)));
-  __m256i r = _mm256_blendv_epi8(normal, sub, _mm256_cmpgt_epi32(_mm256_set1_epi32(0x400), mag));
-  r = _mm256_blendv_epi8(r, special, _mm256_cmpgt_epi32(mag, _mm256_set1_epi32(0x7BFF)));
-  return _mm256_castsi256_ps(_mm256_or_si256(r, sign));
+template <class A>
+QMATH_ALWAYS_INLINE bv<std::uint8_t, A> nib_lo(const bv<std::uint8_t, A>& r) noexcept {
+  return r & bv<std::uint8_t, A>(0x0F);
 }
-
-/// The fp16 field at byte offset Off of 8 consecutive blocks, as int32 lanes.
-template <std::size_t Off, class X>
-QMATH_ALWAYS_INLINE __m256i half8(const X* x) noexcept {
-  const auto at = [x](int k) {
-    std::uint16_t h;
-    std::memcpy(&h, reinterpret_cast<const std::uint8_t*>(x + k) + Off, 2);
-    return static_cast<int>(h);
-  };
-  return _mm256_setr_epi32(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7));
+template <class A>
+QMATH_ALWAYS_INLINE bv<std::uint8_t, A> nib_hi(const bv<std::uint8_t, A>& r) noexcept {
+  return simd::gguf_ops::shr_bytes<4, 0x0F>(r, A{});
 }
-
-/// Blocks [0, n) (n a multiple of 8) into acc: block k into lane k % 8. ys[k]: the vector's d,
-/// ss[k]: its s (Q8_1), both decoded already.
-template <bool Vnni, class X, class Y>
-QMATH_ALWAYS_INLINE void dot_avx2(const X* x, const Y* y, const float* ys, const float* ss, std::size_t n,
-                                  __m256& acc) noexcept {
-  for (std::size_t b = 0; b < n; b += 8) {
-    __m256i p[8];
-    QMATH_GGUF_UNROLL for (int k = 0; k < 8; ++k) p[k] = part<Vnni>(x[b + k], y[b + k]);
-    const __m256 s = _mm256_cvtepi32_ps(reduce8(p));
-    const __m256 dd = fence256(_mm256_mul_ps(h2f8(half8<offsetof(X, d)>(x + b)), _mm256_load_ps(ys + b)));
-    __m256 t = fence256(_mm256_mul_ps(s, dd));
-    if constexpr (std::is_same_v<Y, block_q8_1>)
-      t = _mm256_add_ps(t, fence256(_mm256_mul_ps(h2f8(half8<offsetof(X, m)>(x + b)), _mm256_load_ps(ss + b))));
-    acc = _mm256_add_ps(acc, t);
-  }
+template <class A>
+QMATH_ALWAYS_INLINE std::int32_t isum_v(const block_q4_0& x, const block_q8_0& y) noexcept {
+  const auto r = ld_u8<A>(x.qs);
+  return legacy16<A, 8>(nib_lo<A>(r), nib_hi<A>(r), y.qs);
 }
-
-// K-quants (every x86 level from avx2): vpmaddubsw on 4/6-bit codes, scales by vpmaddwd.
-/// Q4_K: the 8 scales (bytes 0..7) and 8 mins (bytes 8..15) of get_scale_min_k4, unpacked at once.
-QMATH_ALWAYS_INLINE __m128i q4k_scales_mins(const std::uint8_t* s12) noexcept {
-  std::uint32_t u[4];
-  std::memcpy(u, s12, 12);
-  const std::uint32_t m6 = 0x3F3F3F3Fu, m4 = 0x0F0F0F0Fu, m2 = 0x03030303u;
-  const std::uint32_t sc_lo = u[0] & m6, sc_hi = (u[2] & m4) | (((u[0] >> 6) & m2) << 4);
-  const std::uint32_t mn_lo = u[1] & m6, mn_hi = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
-  return _mm_setr_epi32(static_cast<int>(sc_lo), static_cast<int>(sc_hi), static_cast<int>(mn_lo), static_cast<int>(mn_hi));
+template <class A>
+QMATH_ALWAYS_INLINE std::int32_t isum_v(const block_q4_1& x, const block_q8_1& y) noexcept {
+  const auto r = ld_u8<A>(x.qs);
+  return legacy16<A, 0>(nib_lo<A>(r), nib_hi<A>(r), y.qs);
 }
-/// Q4_K: int32 lanes summing to S and to M (not reduced).
-QMATH_ALWAYS_INLINE void kvec_avx2(const block_q4_k& x, const block_q8_k& y, __m256i& s_out, __m256i& m_out) noexcept {
-  const __m128i sm = q4k_scales_mins(x.scales);
-  // M = sum_j m_j (bsums[2j] + bsums[2j+1]): mins as int16, each twice, against the 16 bsums.
-  const __m128i mn16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
-  const __m256i mn2 = _mm256_set_m128i(_mm_unpackhi_epi16(mn16, mn16), _mm_unpacklo_epi16(mn16, mn16));
-  const __m256i mterm = _mm256_madd_epi16(loadu256(y.bsums), mn2);
-  // Scales as int16 pairs (sc[2c] low lane, sc[2c+1] high lane of chunk c).
-  const __m128i sc16 = _mm_cvtepu8_epi16(sm);
-  const __m256i scb = _mm256_broadcastsi128_si256(sc16);
-  const __m256i f = _mm256_set1_epi8(0x0F);
-  __m256i acc = _mm256_setzero_si256();
-  QMATH_GGUF_UNROLL for (int c = 0; c < 4; ++c) {
-    const __m256i raw = loadu256(x.qs + 32 * c);
-    const __m256i lo = _mm256_and_si256(raw, f), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), f);
-    const __m256i s0 = _mm256_shuffle_epi8(scb, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0404 * c)));
-    const __m256i s1 = _mm256_shuffle_epi8(scb, _mm256_set1_epi16(static_cast<short>(0x0302 + 0x0404 * c)));
-    const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, loadu256(y.qs + 64 * c)), s0);
-    const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, loadu256(y.qs + 64 * c + 32)), s1);
-    acc = _mm256_add_epi32(acc, _mm256_add_epi32(p0, p1));
-  }
-  s_out = acc;
-  m_out = mterm;
-}
-QMATH_ALWAYS_INLINE kparts kpart_avx2(const block_q4_k& x, const block_q8_k& y) noexcept {
-  __m256i s, m;
-  kvec_avx2(x, y, s, m);
-  return {x86::hsum_epi32(s), x86::hsum_epi32(m)};
-}
-/// Q6_K: int32 lanes summing to S (not reduced).
-QMATH_ALWAYS_INLINE void kvec_avx2(const block_q6_k& x, const block_q8_k& y, __m256i& s_out, __m256i& m_out) noexcept {
-  const __m256i f = _mm256_set1_epi8(0x0F), h3 = _mm256_set1_epi8(0x30), m32 = _mm256_set1_epi8(32);
-  __m256i acc = _mm256_setzero_si256();
-  QMATH_GGUF_UNROLL for (int h = 0; h < 2; ++h) {
-    const __m256i la = loadu256(x.ql + 64 * h), lb = loadu256(x.ql + 64 * h + 32), qh = loadu256(x.qh + 32 * h);
-    // scales 8h .. 8h+7 as int16 in both lanes
-    const __m256i scb = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x.scales + 8 * h))));
-    __m256i q[4];
-    q[0] = _mm256_or_si256(_mm256_and_si256(la, f), _mm256_and_si256(_mm256_slli_epi16(qh, 4), h3));
-    q[1] = _mm256_or_si256(_mm256_and_si256(lb, f), _mm256_and_si256(_mm256_slli_epi16(qh, 2), h3));
-    q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(la, 4), f), _mm256_and_si256(qh, h3));
-    q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(lb, 4), f), _mm256_and_si256(_mm256_srli_epi16(qh, 2), h3));
-    QMATH_GGUF_UNROLL for (int k = 0; k < 4; ++k) {
-      const __m256i a = loadu256(y.qs + 128 * h + 32 * k);
-      // sum over pairs of (q - 32) a: q*a - 32*(a0 + a1), both terms and the difference within int16
-      const __m256i d16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], a), _mm256_maddubs_epi16(m32, a));
-      // low lane: scale 2k (int16 bytes 4k, 4k+1), high lane: scale 2k+1 (bytes 4k+2, 4k+3)
-      const short lo_idx = static_cast<short>(0x0100 + 0x0404 * k), hi_idx = static_cast<short>(0x0302 + 0x0404 * k);
-      const __m256i s = _mm256_shuffle_epi8(scb, _mm256_set_m128i(_mm_set1_epi16(hi_idx), _mm_set1_epi16(lo_idx)));
-      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(d16, s));
-    }
-  }
-  s_out = acc;
-  m_out = _mm256_setzero_si256();
-}
-QMATH_ALWAYS_INLINE std::int32_t kpart_avx2(const block_q6_k& x, const block_q8_k& y) noexcept {
-  __m256i s, m;
-  kvec_avx2(x, y, s, m);
-  return x86::hsum_epi32(s);
-}
-
-/// K-quant super-blocks [0, n) (n a multiple of 8) into acc, 8 at a time: block k into lane k % 8.
-template <class X>
-QMATH_ALWAYS_INLINE void kdot_avx2(const X* x, const block_q8_k* y, std::size_t n, __m256& acc) noexcept {
-  for (std::size_t b = 0; b < n; b += 8) {
-    __m256i sv[8], mv[8];
-    QMATH_GGUF_UNROLL for (int k = 0; k < 8; ++k) kvec_avx2(x[b + k], y[b + k], sv[k], mv[k]);
-    const __m256 yd = _mm256_setr_ps(y[b].d, y[b + 1].d, y[b + 2].d, y[b + 3].d, y[b + 4].d, y[b + 5].d, y[b + 6].d, y[b + 7].d);
-    const __m256 dd = fence256(_mm256_mul_ps(h2f8(half8<offsetof(X, d)>(x + b)), yd));
-    __m256 t = fence256(_mm256_mul_ps(_mm256_cvtepi32_ps(reduce8(sv)), dd));
-    if constexpr (std::is_same_v<X, block_q4_k>) {
-      const __m256 dm = fence256(_mm256_mul_ps(h2f8(half8<offsetof(X, dmin)>(x + b)), yd));
-      t = _mm256_sub_ps(t, fence256(_mm256_mul_ps(_mm256_cvtepi32_ps(reduce8(mv)), dm)));
-    }
-    acc = _mm256_add_ps(acc, t);
-  }
-}
-#endif  // AVX2
-
-#if defined(QMATH_ARCH_X86) && defined(__SSE4_1__)
-QMATH_ALWAYS_INLINE __m128i nib_lo(const std::uint8_t* qs) noexcept {
-  return _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)), _mm_set1_epi8(0x0F));
-}
-QMATH_ALWAYS_INLINE __m128i nib_hi(const std::uint8_t* qs) noexcept {
-  return _mm_and_si128(_mm_srli_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)), 4), _mm_set1_epi8(0x0F));
-}
-QMATH_ALWAYS_INLINE __m128i ld128(const void* p) noexcept { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
-QMATH_ALWAYS_INLINE std::int32_t isum_sse(const block_q4_0& x, const block_q8_0& y) noexcept {
-  return x86::hsum_epi32(_mm_add_epi32(dot16_u<3>(nib_lo(x.qs), ld128(y.qs)), dot16_u<3>(nib_hi(x.qs), ld128(y.qs + 16))));
-}
-QMATH_ALWAYS_INLINE std::int32_t isum_sse(const block_q4_1& x, const block_q8_1& y) noexcept {
-  return x86::hsum_epi32(_mm_add_epi32(dot16_u<-1>(nib_lo(x.qs), ld128(y.qs)), dot16_u<-1>(nib_hi(x.qs), ld128(y.qs + 16))));
-}
-QMATH_ALWAYS_INLINE std::int32_t isum_sse(const block_q5_0& x, const block_q8_0& y) noexcept {
+template <class A>
+QMATH_ALWAYS_INLINE std::int32_t isum_v(const block_q5_0& x, const block_q8_0& y) noexcept {
+  const auto r = ld_u8<A>(x.qs);
   const std::uint32_t qh = qh32(x.qh);
-  return x86::hsum_epi32(_mm_add_epi32(dot16_u<4>(_mm_or_si128(nib_lo(x.qs), qh_bits128(qh, 0)), ld128(y.qs)),
-                                       dot16_u<4>(_mm_or_si128(nib_hi(x.qs), qh_bits128(qh, 1)), ld128(y.qs + 16))));
+  return legacy16<A, 16>(nib_lo<A>(r) | simd::gguf_ops::bit4_of_bits<A>(qh, A{}),
+                         nib_hi<A>(r) | simd::gguf_ops::bit4_of_bits<A>(qh >> 16, A{}), y.qs);
 }
-QMATH_ALWAYS_INLINE std::int32_t isum_sse(const block_q5_1& x, const block_q8_1& y) noexcept {
+template <class A>
+QMATH_ALWAYS_INLINE std::int32_t isum_v(const block_q5_1& x, const block_q8_1& y) noexcept {
+  const auto r = ld_u8<A>(x.qs);
   const std::uint32_t qh = qh32(x.qh);
-  return x86::hsum_epi32(_mm_add_epi32(dot16_u<-1>(_mm_or_si128(nib_lo(x.qs), qh_bits128(qh, 0)), ld128(y.qs)),
-                                       dot16_u<-1>(_mm_or_si128(nib_hi(x.qs), qh_bits128(qh, 1)), ld128(y.qs + 16))));
+  return legacy16<A, 0>(nib_lo<A>(r) | simd::gguf_ops::bit4_of_bits<A>(qh, A{}),
+                        nib_hi<A>(r) | simd::gguf_ops::bit4_of_bits<A>(qh >> 16, A{}), y.qs);
 }
-QMATH_ALWAYS_INLINE std::int32_t isum_sse(const block_q8_0& x, const block_q8_0& y) noexcept {
-  return x86::hsum_epi32(_mm_add_epi32(dot16_s8(ld128(x.qs), ld128(y.qs)), dot16_s8(ld128(x.qs + 16), ld128(y.qs + 16))));
+template <class A>
+QMATH_ALWAYS_INLINE std::int32_t isum_v(const block_q8_0& x, const block_q8_0& y) noexcept {
+  bv<std::int32_t, A> acc = simd::gguf_ops::dot16_s8(bv<std::int32_t, A>(0), ld_s8<A>(x.qs), ld_s8<A>(y.qs), A{});
+  acc = simd::gguf_ops::dot16_s8(acc, ld_s8<A>(x.qs + 16), ld_s8<A>(y.qs + 16), A{});
+  return simd::gguf_ops::hsum(acc, A{});
 }
-template <class X, class Y>
-QMATH_ALWAYS_INLINE float dot_sse41(const X* x, const Y* y, std::size_t nb) noexcept {
+template <class A, class X, class Y>
+QMATH_ALWAYS_INLINE float dot_v(const X* x, const Y* y, std::size_t nb) noexcept {
   float f[8] = {};
-  for (std::size_t b = 0; b < nb; ++b) f[b & 7] = f[b & 7] + term(isum_sse(x[b], y[b]), x[b], y[b]);
+  for (std::size_t b = 0; b < nb; ++b) f[b & 7] = f[b & 7] + term(isum_v<A>(x[b], y[b]), x[b], y[b]);
   return fold8(f);
 }
-#endif
 
-// ---------------------------------------------------------------- AArch64
-#if defined(QMATH_ARCH_AARCH64)
-template <bool Dot>
-QMATH_ALWAYS_INLINE int32x4_t dot16(int32x4_t acc, int8x16_t a, int8x16_t b) noexcept {
-#if defined(__ARM_FEATURE_DOTPROD)
-  if constexpr (Dot) return vdotq_s32(acc, a, b);
-#endif
-  const int16x8_t lo = vmull_s8(vget_low_s8(a), vget_low_s8(b));
-  const int16x8_t hi = vmull_high_s8(a, b);
-  return vpadalq_s16(vpadalq_s16(acc, lo), hi);
-}
-/// Bit 4 of elements 16h .. 16h+15 as 0x10 bytes.
-QMATH_ALWAYS_INLINE uint8x16_t qh_bits_neon(std::uint32_t qh, int h) noexcept {
-  const std::uint32_t v = qh >> (16 * h);
-  const uint8x8_t m = vcreate_u8(0x8040201008040201ull);
-  const uint8x16_t t = vcombine_u8(vtst_u8(vdup_n_u8(static_cast<std::uint8_t>(v & 0xFF)), m),
-                                   vtst_u8(vdup_n_u8(static_cast<std::uint8_t>((v >> 8) & 0xFF)), m));
-  return vandq_u8(t, vdupq_n_u8(0x10));
-}
-template <bool Dot, int Off>
-QMATH_ALWAYS_INLINE std::int32_t legacy_neon(uint8x16_t q0, uint8x16_t q1, const std::int8_t* a) noexcept {
-  const int8x16_t o = vdupq_n_s8(static_cast<std::int8_t>(Off));
-  const int8x16_t s0 = vsubq_s8(vreinterpretq_s8_u8(q0), o), s1 = vsubq_s8(vreinterpretq_s8_u8(q1), o);
-  int32x4_t acc = dot16<Dot>(vdupq_n_s32(0), s0, vld1q_s8(a));
-  acc = dot16<Dot>(acc, s1, vld1q_s8(a + 16));
-  return vaddvq_s32(acc);
-}
-template <bool Dot> QMATH_ALWAYS_INLINE std::int32_t isum_neon(const block_q4_0& x, const block_q8_0& y) noexcept {
-  const uint8x16_t r = vld1q_u8(x.qs);
-  return legacy_neon<Dot, 8>(vandq_u8(r, vdupq_n_u8(0x0F)), vshrq_n_u8(r, 4), y.qs);
-}
-template <bool Dot> QMATH_ALWAYS_INLINE std::int32_t isum_neon(const block_q4_1& x, const block_q8_1& y) noexcept {
-  const uint8x16_t r = vld1q_u8(x.qs);
-  return legacy_neon<Dot, 0>(vandq_u8(r, vdupq_n_u8(0x0F)), vshrq_n_u8(r, 4), y.qs);
-}
-template <bool Dot> QMATH_ALWAYS_INLINE std::int32_t isum_neon(const block_q5_0& x, const block_q8_0& y) noexcept {
-  const uint8x16_t r = vld1q_u8(x.qs);
-  const std::uint32_t qh = qh32(x.qh);
-  return legacy_neon<Dot, 16>(vorrq_u8(vandq_u8(r, vdupq_n_u8(0x0F)), qh_bits_neon(qh, 0)),
-                              vorrq_u8(vshrq_n_u8(r, 4), qh_bits_neon(qh, 1)), y.qs);
-}
-template <bool Dot> QMATH_ALWAYS_INLINE std::int32_t isum_neon(const block_q5_1& x, const block_q8_1& y) noexcept {
-  const uint8x16_t r = vld1q_u8(x.qs);
-  const std::uint32_t qh = qh32(x.qh);
-  return legacy_neon<Dot, 0>(vorrq_u8(vandq_u8(r, vdupq_n_u8(0x0F)), qh_bits_neon(qh, 0)),
-                             vorrq_u8(vshrq_n_u8(r, 4), qh_bits_neon(qh, 1)), y.qs);
-}
-template <bool Dot> QMATH_ALWAYS_INLINE std::int32_t isum_neon(const block_q8_0& x, const block_q8_0& y) noexcept {
-  int32x4_t acc = dot16<Dot>(vdupq_n_s32(0), vld1q_s8(x.qs), vld1q_s8(y.qs));
-  return vaddvq_s32(dot16<Dot>(acc, vld1q_s8(x.qs + 16), vld1q_s8(y.qs + 16)));
-}
-template <bool Dot, class X, class Y>
-QMATH_ALWAYS_INLINE float dot_neon(const X* x, const Y* y, std::size_t nb) noexcept {
-  float f[8] = {};
-  for (std::size_t b = 0; b < nb; ++b) f[b & 7] = f[b & 7] + term(isum_neon<Dot>(x[b], y[b]), x[b], y[b]);
-  return fold8(f);
-}
-template <bool Dot>
-QMATH_ALWAYS_INLINE kparts kpart_neon(const block_q4_k& x, const block_q8_k& y) noexcept {
+/// K-quants on NEON: 16 codes per step, dot16_s8 (sdot with dotprod).
+template <class A>
+QMATH_ALWAYS_INLINE kparts kpart_v(const block_q4_k& x, const block_q8_k& y) noexcept {
+  using I = bv<std::int32_t, A>;
   std::int32_t s = 0, m = 0;
   for (int c = 0; c < 4; ++c) {
-    const uint8x16_t r0 = vld1q_u8(x.qs + 32 * c), r1 = vld1q_u8(x.qs + 32 * c + 16);
-    const uint8x16_t f = vdupq_n_u8(0x0F);
+    const auto r0 = ld_u8<A>(x.qs + 32 * c), r1 = ld_u8<A>(x.qs + 32 * c + 16);
     const std::int8_t* a = y.qs + 64 * c;
-    int32x4_t lo = dot16<Dot>(vdupq_n_s32(0), vreinterpretq_s8_u8(vandq_u8(r0, f)), vld1q_s8(a));
-    lo = dot16<Dot>(lo, vreinterpretq_s8_u8(vandq_u8(r1, f)), vld1q_s8(a + 16));
-    int32x4_t hi = dot16<Dot>(vdupq_n_s32(0), vreinterpretq_s8_u8(vshrq_n_u8(r0, 4)), vld1q_s8(a + 32));
-    hi = dot16<Dot>(hi, vreinterpretq_s8_u8(vshrq_n_u8(r1, 4)), vld1q_s8(a + 48));
+    I lo = simd::gguf_ops::dot16_off<0>(I(0), nib_lo<A>(r0), ld_s8<A>(a), A{});
+    lo = simd::gguf_ops::dot16_off<0>(lo, nib_lo<A>(r1), ld_s8<A>(a + 16), A{});
+    I hi = simd::gguf_ops::dot16_off<0>(I(0), nib_hi<A>(r0), ld_s8<A>(a + 32), A{});
+    hi = simd::gguf_ops::dot16_off<0>(hi, nib_hi<A>(r1), ld_s8<A>(a + 48), A{});
     std::uint8_t sc, mn;
     get_scale_min_k4(2 * c, x.scales, &sc, &mn);
-    s += sc * vaddvq_s32(lo);
+    s += sc * simd::gguf_ops::hsum(lo, A{});
     m += mn * (y.bsums[4 * c] + y.bsums[4 * c + 1]);
     get_scale_min_k4(2 * c + 1, x.scales, &sc, &mn);
-    s += sc * vaddvq_s32(hi);
+    s += sc * simd::gguf_ops::hsum(hi, A{});
     m += mn * (y.bsums[4 * c + 2] + y.bsums[4 * c + 3]);
   }
   return {s, m};
 }
-template <bool Dot>
-QMATH_ALWAYS_INLINE std::int32_t kpart_neon(const block_q6_k& x, const block_q8_k& y) noexcept {
+template <class A>
+QMATH_ALWAYS_INLINE std::int32_t kpart_v(const block_q6_k& x, const block_q8_k& y) noexcept {
+  using U = bv<std::uint8_t, A>;
+  using namespace simd::gguf_ops;
   std::int32_t s = 0;
-  const uint8x16_t f = vdupq_n_u8(0x0F), h3 = vdupq_n_u8(0x30);
-  const int8x16_t o = vdupq_n_s8(32);
+  const U f(0x0F), h3(0x30);
   for (int h = 0; h < 2; ++h) {
     for (int g = 0; g < 2; ++g) {  // l in 16g .. 16g+15
-      const uint8x16_t la = vld1q_u8(x.ql + 64 * h + 16 * g), lb = vld1q_u8(x.ql + 64 * h + 32 + 16 * g);
-      const uint8x16_t qh = vld1q_u8(x.qh + 32 * h + 16 * g);
-      uint8x16_t q[4];
-      q[0] = vorrq_u8(vandq_u8(la, f), vandq_u8(vshlq_n_u8(qh, 4), h3));
-      q[1] = vorrq_u8(vandq_u8(lb, f), vandq_u8(vshlq_n_u8(qh, 2), h3));
-      q[2] = vorrq_u8(vshrq_n_u8(la, 4), vandq_u8(qh, h3));
-      q[3] = vorrq_u8(vshrq_n_u8(lb, 4), vandq_u8(vshrq_n_u8(qh, 2), h3));
+      const U la = ld_u8<A>(x.ql + 64 * h + 16 * g), lb = ld_u8<A>(x.ql + 64 * h + 32 + 16 * g);
+      const U qh = ld_u8<A>(x.qh + 32 * h + 16 * g);
+      U q[4];
+      q[0] = (la & f) | shl_bytes<4, 0x30>(qh, A{});
+      q[1] = (lb & f) | shl_bytes<2, 0x30>(qh, A{});
+      q[2] = nib_hi<A>(la) | (qh & h3);
+      q[3] = nib_hi<A>(lb) | shr_bytes<2, 0x30>(qh, A{});
       for (int k = 0; k < 4; ++k) {
         const int e0 = 128 * h + 32 * k + 16 * g;  // a sub-block of 16
-        const int8x16_t qs = vsubq_s8(vreinterpretq_s8_u8(q[k]), o);
-        s += x.scales[e0 / 16] * vaddvq_s32(dot16<Dot>(vdupq_n_s32(0), qs, vld1q_s8(y.qs + e0)));
+        s += x.scales[e0 / 16] *
+             hsum(dot16_off<32>(bv<std::int32_t, A>(0), q[k], ld_s8<A>(y.qs + e0), A{}), A{});
       }
     }
   }
   return s;
 }
-#endif
+
+// ---------------------------------------------------------------- ymm: 8 blocks per float step
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__) && defined(__FMA__)
+/// The block vector of the levels from avx2: 32 byte lanes.
+using ymm = simd::arch<isa::avx2>;
+
+template <class A> QMATH_ALWAYS_INLINE bv<std::int32_t, ymm> part(const block_q4_0& x, const block_q8_0& y) noexcept {
+  return simd::gguf_ops::part_u<8>(simd::gguf_ops::nibbles32<ymm>(x.qs, ymm{}), ld_s8<ymm>(y.qs), A{});
+}
+template <class A> QMATH_ALWAYS_INLINE bv<std::int32_t, ymm> part(const block_q4_1& x, const block_q8_1& y) noexcept {
+  return simd::gguf_ops::part_u<0>(simd::gguf_ops::nibbles32<ymm>(x.qs, ymm{}), ld_s8<ymm>(y.qs), A{});
+}
+template <class A> QMATH_ALWAYS_INLINE bv<std::int32_t, ymm> part(const block_q5_0& x, const block_q8_0& y) noexcept {
+  const auto q = simd::gguf_ops::nibbles32<ymm>(x.qs, ymm{}) | simd::gguf_ops::bit4_of_bits<ymm>(qh32(x.qh), ymm{});
+  return simd::gguf_ops::part_u<16>(q, ld_s8<ymm>(y.qs), A{});
+}
+template <class A> QMATH_ALWAYS_INLINE bv<std::int32_t, ymm> part(const block_q5_1& x, const block_q8_1& y) noexcept {
+  const auto q = simd::gguf_ops::nibbles32<ymm>(x.qs, ymm{}) | simd::gguf_ops::bit4_of_bits<ymm>(qh32(x.qh), ymm{});
+  return simd::gguf_ops::part_u<0>(q, ld_s8<ymm>(y.qs), A{});
+}
+template <class A> QMATH_ALWAYS_INLINE bv<std::int32_t, ymm> part(const block_q8_0& x, const block_q8_0& y) noexcept {
+  return simd::gguf_ops::part_s8(ld_s8<ymm>(x.qs), ld_s8<ymm>(y.qs), A{});
+}
+
+QMATH_ALWAYS_INLINE bv<float, ymm> fence8(const bv<float, ymm>& v) noexcept { return simd::gguf_ops::fence(v, ymm{}); }
+
+/// 8 binary16 values (low 16 bits of each lane) -> float32, exactly as h2f.
+QMATH_ALWAYS_INLINE bv<float, ymm> h2f8(const bv<std::int32_t, ymm>& h) noexcept {
+  using I = bv<std::int32_t, ymm>;
+  const I sign = (h & I(0x8000)) << 16;
+  const I mag = h & I(0x7FFF);
+  const I normal = (mag << 13) + I(112 << 23);
+  const I sub = simd::bitcast<std::int32_t>(fence8(simd::to_f32(mag) * bv<float, ymm>(5.9604644775390625e-8f)));
+  const I special = simd::select(mag == I(0x7C00), I(0x7F800000), I(0x7FC00000));
+  I r = simd::select(I(0x400) > mag, sub, normal);
+  r = simd::select(mag > I(0x7BFF), special, r);
+  return simd::bitcast<float>(r | sign);
+}
+
+/// The fp16 field at byte offset Off of 8 consecutive blocks, as int32 lanes.
+template <std::size_t Off, class X>
+QMATH_ALWAYS_INLINE bv<std::int32_t, ymm> half8(const X* x) noexcept {
+  const auto at = [x](int k) {
+    std::uint16_t h;
+    std::memcpy(&h, reinterpret_cast<const std::uint8_t*>(x + k) + Off, 2);
+    return static_cast<std::int32_t>(h);
+  };
+  return simd::gguf_ops::setr8<ymm>(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), ymm{});
+}
+
+/// Blocks [0, n) (n a multiple of 8) into acc: block k into lane k % 8. ys[k]: the vector's d,
+/// ss[k]: its s (Q8_1), both decoded already.
+template <class A, class X, class Y>
+QMATH_ALWAYS_INLINE void dot_ymm(const X* x, const Y* y, const float* ys, const float* ss, std::size_t n,
+                                 bv<float, ymm>& acc) noexcept {
+  for (std::size_t b = 0; b < n; b += 8) {
+    bv<std::int32_t, ymm> p[8];
+    QMATH_GGUF_UNROLL for (int k = 0; k < 8; ++k) p[k] = part<A>(x[b + k], y[b + k]);
+    const bv<float, ymm> s = simd::to_f32(simd::gguf_ops::reduce8(p, ymm{}));
+    const bv<float, ymm> dd = fence8(h2f8(half8<offsetof(X, d)>(x + b)) * bv<float, ymm>::load_aligned(ys + b));
+    bv<float, ymm> t = fence8(s * dd);
+    if constexpr (std::is_same_v<Y, block_q8_1>)
+      t = t + fence8(h2f8(half8<offsetof(X, m)>(x + b)) * bv<float, ymm>::load_aligned(ss + b));
+    acc = acc + t;
+  }
+}
+
+// K-quants (every x86 level from avx2): vpmaddubsw on 4/6-bit codes, scales by vpmaddwd.
+/// Q4_K: int32 lanes summing to S and to M (not reduced).
+QMATH_ALWAYS_INLINE void kvec_ymm(const block_q4_k& x, const block_q8_k& y, bv<std::int32_t, ymm>& s_out,
+                                  bv<std::int32_t, ymm>& m_out) noexcept {
+  using namespace simd::gguf_ops;
+  // Scales as int16 in both halves (sc[2c] for the low nibbles of chunk c, sc[2c+1] for the high),
+  // mins as int16, each twice.
+  bv<std::int16_t, ymm> scb, mn2;
+  q4k_scales_mins(x.scales, scb, mn2, ymm{});
+  // M = sum_j m_j (bsums[2j] + bsums[2j+1]): the mins against the 16 bsums.
+  const bv<std::int32_t, ymm> mterm = madd(bv<std::int16_t, ymm>::load_unaligned(y.bsums), mn2, ymm{});
+  const bv<std::uint8_t, ymm> f(0x0F);
+  bv<std::int32_t, ymm> acc(0);
+  QMATH_GGUF_UNROLL for (int c = 0; c < 4; ++c) {
+    const bv<std::uint8_t, ymm> raw = ld_u8<ymm>(x.qs + 32 * c);
+    const bv<std::uint8_t, ymm> lo = raw & f, hi = shr_bytes<4, 0x0F>(raw, ymm{});
+    bv<std::int16_t, ymm> s0, s1;
+    switch (c) {  // (constant after unrolling)
+      case 0: s0 = splat16<0, 0>(scb, ymm{}); s1 = splat16<1, 1>(scb, ymm{}); break;
+      case 1: s0 = splat16<2, 2>(scb, ymm{}); s1 = splat16<3, 3>(scb, ymm{}); break;
+      case 2: s0 = splat16<4, 4>(scb, ymm{}); s1 = splat16<5, 5>(scb, ymm{}); break;
+      default: s0 = splat16<6, 6>(scb, ymm{}); s1 = splat16<7, 7>(scb, ymm{}); break;
+    }
+    const bv<std::int32_t, ymm> p0 = madd(maddubs(lo, ld_s8<ymm>(y.qs + 64 * c), ymm{}), s0, ymm{});
+    const bv<std::int32_t, ymm> p1 = madd(maddubs(hi, ld_s8<ymm>(y.qs + 64 * c + 32), ymm{}), s1, ymm{});
+    acc = acc + (p0 + p1);
+  }
+  s_out = acc;
+  m_out = mterm;
+}
+QMATH_ALWAYS_INLINE kparts kpart_ymm(const block_q4_k& x, const block_q8_k& y) noexcept {
+  bv<std::int32_t, ymm> s, m;
+  kvec_ymm(x, y, s, m);
+  return {simd::gguf_ops::hsum(s, ymm{}), simd::gguf_ops::hsum(m, ymm{})};
+}
+/// Q6_K: int32 lanes summing to S (not reduced).
+QMATH_ALWAYS_INLINE void kvec_ymm(const block_q6_k& x, const block_q8_k& y, bv<std::int32_t, ymm>& s_out,
+                                  bv<std::int32_t, ymm>& m_out) noexcept {
+  using namespace simd::gguf_ops;
+  using U = bv<std::uint8_t, ymm>;
+  const U f(0x0F), h3(0x30);
+  const bv<std::int8_t, ymm> m32(32);
+  bv<std::int32_t, ymm> acc(0);
+  QMATH_GGUF_UNROLL for (int h = 0; h < 2; ++h) {
+    const U la = ld_u8<ymm>(x.ql + 64 * h), lb = ld_u8<ymm>(x.ql + 64 * h + 32), qh = ld_u8<ymm>(x.qh + 32 * h);
+    // scales 8h .. 8h+7 as int16 in both halves
+    const bv<std::int16_t, ymm> scb = bytes8_to_i16_x2<ymm>(x.scales + 8 * h, ymm{});
+    U q[4];
+    q[0] = (la & f) | shl_bytes<4, 0x30>(qh, ymm{});
+    q[1] = (lb & f) | shl_bytes<2, 0x30>(qh, ymm{});
+    q[2] = shr_bytes<4, 0x0F>(la, ymm{}) | (qh & h3);
+    q[3] = shr_bytes<4, 0x0F>(lb, ymm{}) | shr_bytes<2, 0x30>(qh, ymm{});
+    QMATH_GGUF_UNROLL for (int k = 0; k < 4; ++k) {
+      const bv<std::int8_t, ymm> a = ld_s8<ymm>(y.qs + 128 * h + 32 * k);
+      // sum over pairs of (q - 32) a: q*a - 32*(a0 + a1), both terms and the difference within int16
+      const bv<std::int16_t, ymm> d16 = maddubs(q[k], a, ymm{}) - maddubs(bitcast<std::uint8_t>(m32), a, ymm{});
+      // low half: scale 2k, high half: scale 2k+1
+      bv<std::int16_t, ymm> s;
+      switch (k) {  // (constant after unrolling)
+        case 0: s = splat16<0, 1>(scb, ymm{}); break;
+        case 1: s = splat16<2, 3>(scb, ymm{}); break;
+        case 2: s = splat16<4, 5>(scb, ymm{}); break;
+        default: s = splat16<6, 7>(scb, ymm{}); break;
+      }
+      acc = acc + madd(d16, s, ymm{});
+    }
+  }
+  s_out = acc;
+  m_out = bv<std::int32_t, ymm>(0);
+}
+QMATH_ALWAYS_INLINE std::int32_t kpart_ymm(const block_q6_k& x, const block_q8_k& y) noexcept {
+  bv<std::int32_t, ymm> s, m;
+  kvec_ymm(x, y, s, m);
+  return simd::gguf_ops::hsum(s, ymm{});
+}
+
+/// K-quant super-blocks [0, n) (n a multiple of 8) into acc, 8 at a time: block k into lane k % 8.
+template <class X>
+QMATH_ALWAYS_INLINE void kdot_ymm(const X* x, const block_q8_k* y, std::size_t n, bv<float, ymm>& acc) noexcept {
+  for (std::size_t b = 0; b < n; b += 8) {
+    bv<std::int32_t, ymm> sv[8], mv[8];
+    QMATH_GGUF_UNROLL for (int k = 0; k < 8; ++k) kvec_ymm(x[b + k], y[b + k], sv[k], mv[k]);
+    const bv<float, ymm> yd = simd::gguf_ops::setr8<ymm>(y[b].d, y[b + 1].d, y[b + 2].d, y[b + 3].d, y[b + 4].d,
+                                                         y[b + 5].d, y[b + 6].d, y[b + 7].d, ymm{});
+    const bv<float, ymm> dd = fence8(h2f8(half8<offsetof(X, d)>(x + b)) * yd);
+    bv<float, ymm> t = fence8(simd::to_f32(simd::gguf_ops::reduce8(sv, ymm{})) * dd);
+    if constexpr (std::is_same_v<X, block_q4_k>) {
+      const bv<float, ymm> dm = fence8(h2f8(half8<offsetof(X, dmin)>(x + b)) * yd);
+      t = t - fence8(simd::to_f32(simd::gguf_ops::reduce8(mv, ymm{})) * dm);
+    }
+    acc = acc + t;
+  }
+}
+#endif  // ymm
 
 }  // namespace gguf_k
 
-template <isa L, class X, class Y>
+template <class A, class X, class Y>
 void gguf_dot_legacy(const void* xv, std::size_t x_stride, std::size_t rows, const void* yv, std::size_t nb,
                      float* out) noexcept {
   using namespace gguf_k;
+  constexpr gpath path = path_of<A>();
   const Y* y = static_cast<const Y*>(yv);
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-  if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__) && defined(__FMA__)
+  if constexpr (path == gpath::ymm) {
     // The vector's scales, decoded once for all rows when nb <= 512, else once per row and piece.
     constexpr std::size_t piece = 512;
-    constexpr bool vnni =
-#if defined(QMATH_GGUF_HAS_VNNI256)
-        L == isa::avxvnni || L == isa::avx512vnni;
-#else
-        false;
-#endif
     alignas(32) float ys[piece], ss[piece];
     const std::size_t nfull = nb & ~static_cast<std::size_t>(7);
     auto decode = [&](std::size_t p0, std::size_t p1) {
@@ -610,14 +549,14 @@ void gguf_dot_legacy(const void* xv, std::size_t x_stride, std::size_t rows, con
     if (nfull <= piece) decode(0, nfull);
     for (std::size_t r = 0; r < rows; ++r) {
       const X* x = reinterpret_cast<const X*>(static_cast<const std::uint8_t*>(xv) + r * x_stride);
-      __m256 acc = _mm256_setzero_ps();
+      bv<float, ymm> acc(0.0f);
       for (std::size_t p0 = 0; p0 < nfull; p0 += piece) {
         const std::size_t p1 = p0 + piece < nfull ? p0 + piece : nfull;
         if (nfull > piece) decode(p0, p1);
-        dot_avx2<vnni>(x + p0, y + p0, ys, ss, p1 - p0, acc);
+        dot_ymm<A>(x + p0, y + p0, ys, ss, p1 - p0, acc);
       }
       alignas(32) float f[8];
-      _mm256_store_ps(f, acc);
+      acc.store_aligned(f);
       out[r] = dot_scalar(x, y, nfull, nb, f);
     }
     return;
@@ -625,64 +564,43 @@ void gguf_dot_legacy(const void* xv, std::size_t x_stride, std::size_t rows, con
 #endif
   for (std::size_t r = 0; r < rows; ++r) {
     const X* x = reinterpret_cast<const X*>(static_cast<const std::uint8_t*>(xv) + r * x_stride);
-#if defined(QMATH_ARCH_X86) && defined(__SSE4_1__)
-    if constexpr (L == isa::sse41) {
-      out[r] = dot_sse41(x, y, nb);
-      continue;
+    if constexpr (path == gpath::xmm || path == gpath::neon) {
+      out[r] = dot_v<A>(x, y, nb);
+    } else {
+      float f[8] = {};
+      out[r] = dot_scalar(x, y, 0, nb, f);
     }
-#endif
-#if defined(QMATH_ARCH_AARCH64)
-#if defined(__ARM_FEATURE_DOTPROD)
-    if constexpr (L == isa::dotprod || L == isa::i8mm) {
-      out[r] = dot_neon<true>(x, y, nb);
-      continue;
-    }
-#endif
-    if constexpr (L == isa::neon) {
-      out[r] = dot_neon<false>(x, y, nb);
-      continue;
-    }
-#endif
-    float f[8] = {};
-    out[r] = dot_scalar(x, y, 0, nb, f);
   }
 }
 
-template <isa L, class X>
+template <class A, class X>
 void gguf_dot_k(const void* xv, std::size_t x_stride, std::size_t rows, const void* yv, std::size_t nb,
                 float* out) noexcept {
   using namespace gguf_k;
+  constexpr gpath path = path_of<A>();
   const block_q8_k* y = static_cast<const block_q8_k*>(yv);
   for (std::size_t r = 0; r < rows; ++r) {
     const X* x = reinterpret_cast<const X*>(static_cast<const std::uint8_t*>(xv) + r * x_stride);
     alignas(32) float f[8] = {};
     std::size_t b0 = 0;
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-    if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__) && defined(__FMA__)
+    if constexpr (path == gpath::ymm) {
       b0 = nb & ~static_cast<std::size_t>(7);
-      __m256 acc = _mm256_setzero_ps();
-      kdot_avx2(x, y, b0, acc);
-      _mm256_store_ps(f, acc);
+      bv<float, ymm> acc(0.0f);
+      kdot_ymm(x, y, b0, acc);
+      acc.store_aligned(f);
     }
 #endif
     for (std::size_t b = b0; b < nb; ++b) {
       float t;
-#if defined(QMATH_ARCH_X86) && defined(__AVX2__)
-      if constexpr (L == isa::avx2 || L == isa::avxvnni || L == isa::avx512 || L == isa::avx512vnni) {
-        t = kterm(kpart_avx2(x[b], y[b]), x[b], y[b]);
+#if defined(QMATH_ARCH_X86) && defined(__AVX2__) && defined(__FMA__)
+      if constexpr (path == gpath::ymm) {
+        t = kterm(kpart_ymm(x[b], y[b]), x[b], y[b]);
       } else
 #endif
-#if defined(QMATH_ARCH_AARCH64) && defined(__ARM_FEATURE_DOTPROD)
-      if constexpr (L == isa::dotprod || L == isa::i8mm) {
-        t = kterm(kpart_neon<true>(x[b], y[b]), x[b], y[b]);
-      } else
-#endif
-#if defined(QMATH_ARCH_AARCH64)
-      if constexpr (L == isa::neon) {
-        t = kterm(kpart_neon<false>(x[b], y[b]), x[b], y[b]);
-      } else
-#endif
-      {
+      if constexpr (path == gpath::neon) {
+        t = kterm(kpart_v<A>(x[b], y[b]), x[b], y[b]);
+      } else {
         t = kterm(kpart_scalar(x[b], y[b]), x[b], y[b]);
       }
       f[b & 7] = f[b & 7] + t;
@@ -691,16 +609,21 @@ void gguf_dot_k(const void* xv, std::size_t x_stride, std::size_t rows, const vo
   }
 }
 
+/// The levels at which GGUF kernels differ; i8mm runs the dotprod kernels.
+template <isa L>
+using gguf_arch = simd::fallback_arch<L, isa::scalar, isa::sse2, isa::sse41, isa::avx2, isa::avxvnni, isa::avx512,
+                                      isa::avx512vnni, isa::neon, isa::dotprod>;
+
 template <isa L>
 inline constexpr detail::gguf_kernels gguf_table{
     L,
-    &gguf_dot_legacy<L, gguf::block_q4_0, gguf::block_q8_0>,
-    &gguf_dot_legacy<L, gguf::block_q4_1, gguf::block_q8_1>,
-    &gguf_dot_legacy<L, gguf::block_q5_0, gguf::block_q8_0>,
-    &gguf_dot_legacy<L, gguf::block_q5_1, gguf::block_q8_1>,
-    &gguf_dot_legacy<L, gguf::block_q8_0, gguf::block_q8_0>,
-    &gguf_dot_k<L, gguf::block_q4_k>,
-    &gguf_dot_k<L, gguf::block_q6_k>};
+    &gguf_dot_legacy<gguf_arch<L>, gguf::block_q4_0, gguf::block_q8_0>,
+    &gguf_dot_legacy<gguf_arch<L>, gguf::block_q4_1, gguf::block_q8_1>,
+    &gguf_dot_legacy<gguf_arch<L>, gguf::block_q5_0, gguf::block_q8_0>,
+    &gguf_dot_legacy<gguf_arch<L>, gguf::block_q5_1, gguf::block_q8_1>,
+    &gguf_dot_legacy<gguf_arch<L>, gguf::block_q8_0, gguf::block_q8_0>,
+    &gguf_dot_k<gguf_arch<L>, gguf::block_q4_k>,
+    &gguf_dot_k<gguf_arch<L>, gguf::block_q6_k>};
 
 QMATH_KERNEL_FAMILY(gguf)
 
