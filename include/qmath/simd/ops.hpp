@@ -109,6 +109,26 @@ QMATH_ALWAYS_INLINE T reduce_add(T v) noexcept {
   return v;
 }
 
+/// The 128-bit tag of A's line, for operations that a family runs on 16 byte
+/// lanes at every level (byte shuffles): A itself at scalar, sse2, sse41 and
+/// neon; arch<sse41> for the AVX2 and AVX-512 levels (VEX-encoded there, as
+/// the unit's flags ask); arch<neon> for dotprod and i8mm.
+namespace detail {
+constexpr isa level128(isa l) noexcept {
+  switch (l) {
+    case isa::avx2:
+    case isa::avxvnni:
+    case isa::avx512:
+    case isa::avx512vnni: return isa::sse41;
+    case isa::dotprod:
+    case isa::i8mm: return isa::neon;
+    default: return l;
+  }
+}
+}  // namespace detail
+template <class A>
+using arch128 = arch<detail::level128(A::level)>;
+
 // ------------------------------------------------------- scalar reference
 // The scalar level's definitions of the per-ISA operations. SIMD overloads
 // must agree with these bit for bit.
@@ -138,6 +158,12 @@ namespace impl {
 template <class A>
 QMATH_ALWAYS_INLINE batch<float, A> nan_to_zero(const batch<float, A>& x, requires_arch<generic_arch>) noexcept {
   return xsimd::select(x == x, x, batch<float, A>(0.0f));
+}
+template <class A>
+QMATH_ALWAYS_INLINE batch<std::int32_t, A> mask01(const batch_bool<float, A>& m, requires_arch<generic_arch>) noexcept {
+  // A bitwise select of the pattern 0x00000001 (no float arithmetic on it).
+  return ::qmath::simd_compat::bitcast<std::int32_t>(
+      xsimd::select(m, batch<float, A>(bitcast<float>(std::int32_t{1})), batch<float, A>(0.0f)));
 }
 }  // namespace impl
 
@@ -198,6 +224,13 @@ QMATH_ALWAYS_INLINE batch_bool<float, A> is_nonfinite(const batch<float, A>& x) 
 QMATH_ALWAYS_INLINE bool is_nonfinite(float x) noexcept {
   return (bitcast<std::uint32_t>(x) & 0x7f800000u) == 0x7f800000u;
 }
+
+/// 1 in the int32 lanes where m is set, 0 elsewhere.
+template <class A>
+QMATH_ALWAYS_INLINE batch<std::int32_t, A> mask01(const batch_bool<float, A>& m) noexcept {
+  return impl::mask01(m, A{});
+}
+QMATH_ALWAYS_INLINE std::int32_t mask01(bool m) noexcept { return m ? 1 : 0; }
 
 // ------------------------------------------------------------- conversions
 /// float -> int32, truncating; defined for |x| < 2^31.
@@ -280,6 +313,17 @@ QMATH_ALWAYS_INLINE void stream(float* p, float v) noexcept { *p = v; }
 template <class A>
 QMATH_ALWAYS_INLINE void stream_fence() noexcept {
   if constexpr (!is_scalar_arch<A>) impl::stream_fence(A{});
+}
+
+// ------------------------------------------------------------- prefetch
+/// Hint: fetch the cache line holding p for reading (into every cache level).
+/// Never faults, whatever p is; no effect on results.
+QMATH_ALWAYS_INLINE void prefetch(const void* p) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p, 0, 3);
+#else
+  (void)p;
+#endif
 }
 
 // ------------------------------------------------------ 8-bit dot products
