@@ -194,7 +194,7 @@ QMATH_ALWAYS_INLINE vf<A> quant_step(vf<A> x, vf<A> s, vf<A> inv, vf<A> lo, vf<A
   vf<A> t;
   if constexpr (D == division::exact) {
     (void)inv;
-    t = x / s;
+    t = simd::div(x, s);
   } else {
     (void)s;
     t = x * inv;
@@ -331,7 +331,7 @@ bool q_vec_impl(const float* x, T* q, std::size_t n, const detail::quant_vec& a)
       const vf<A> s = simd::load<A>(sp + k * W);
       const vi<A> zp = simd::load<A>(zpp + k * W);
       vf<A> inv = s;
-      if constexpr (D == division::reciprocal) inv = one / s;
+      if constexpr (D == division::reciprocal) inv = simd::div(one, s);
       const vf<A> lo = simd::to_f32(qmin - zp), hi = simd::to_f32(qmax - zp);
       const vi<A> idx = i0 + bci<A>(static_cast<std::int32_t>(k * W));
       v[k] = simd::trunc_to_i32(quant_step<A, R, D>(xv, s, inv, lo, hi, idx, bk, nf)) + zp;
@@ -468,7 +468,7 @@ bool fq_vec_impl(const float* x, float* y, std::uint8_t* mask, std::size_t n, co
       const vf<A> s = simd::load<A>(sp + k * W);
       const vi<A> zp = simd::load<A>(zpp + k * W);
       vf<A> inv = s;
-      if constexpr (D == division::reciprocal) inv = one / s;
+      if constexpr (D == division::reciprocal) inv = simd::div(one, s);
       const vf<A> lo = simd::to_f32(qmin - zp), hi = simd::to_f32(qmax - zp);
       const vi<A> idx = i0 + bci<A>(static_cast<std::int32_t>(k * W));
       m[k] = fq_step<A, R, D, decltype(nt)::value>(xp + k * W, yp + k * W, s, inv, lo, hi, lo - one, hi + one, idx,

@@ -4,7 +4,8 @@
 // Kernels are templates on a qmath arch tag A (simd/arch.hpp). Their values
 // are `vec<T, A>`: `xsimd::batch<T, A>`, or plain T at the scalar level. They
 // use xsimd's operators where those are exact and the same on every xsimd
-// version (+, -, *, /, &, |, ^, ==, <, unaligned load/store, broadcast), and
+// version (+, -, *, &, |, ^, ==, <, unaligned load/store, broadcast; not /,
+// see div), and
 // the operations below for everything else. Each operation here is a public
 // function that deduces A from its vector argument (or takes A explicitly
 // when it has none) and calls an overload set on `requires_arch<...>` in
@@ -160,6 +161,11 @@ QMATH_ALWAYS_INLINE batch<float, A> nan_to_zero(const batch<float, A>& x, requir
   return xsimd::select(x == x, x, batch<float, A>(0.0f));
 }
 template <class A>
+QMATH_ALWAYS_INLINE batch<float, A> div(const batch<float, A>& a, const batch<float, A>& b,
+                                        requires_arch<generic_arch>) noexcept {
+  return a / b;
+}
+template <class A>
 QMATH_ALWAYS_INLINE batch<std::int32_t, A> mask01(const batch_bool<float, A>& m, requires_arch<generic_arch>) noexcept {
   // A bitwise select of the pattern 0x00000001 (no float arithmetic on it).
   return ::qmath::simd_compat::bitcast<std::int32_t>(
@@ -196,6 +202,16 @@ QMATH_ALWAYS_INLINE batch<float, A> round_floor(const batch<float, A>& x) noexce
   return impl::round_floor(x, A{});
 }
 QMATH_ALWAYS_INLINE float round_floor(float x) noexcept { return ref::round_floor(x); }
+
+// ------------------------------------------------------------ float division
+/// a / b, correctly rounded (IEEE division) on every level. Use it, not
+/// operator/: xsimd 8.1 divides NEON float batches by a reciprocal estimate
+/// and Newton steps (not exact).
+template <class A>
+QMATH_ALWAYS_INLINE batch<float, A> div(const batch<float, A>& a, const batch<float, A>& b) noexcept {
+  return impl::div(a, b, A{});
+}
+QMATH_ALWAYS_INLINE float div(float a, float b) noexcept { return a / b; }
 
 // ------------------------------------------------------------ float min/max
 /// max(a, b) for non-NaN inputs (a NaN gives an unspecified lane).
