@@ -303,7 +303,7 @@ TEST_CASE("kernels: threads give the same bits as one thread (stochastic include
     std::vector<float> fa(n), fb(n);
     REQUIRE(fake_quant(std::span<const float>(x), p, std::span(fa), {}, o1).ok());
     REQUIRE(fake_quant(std::span<const float>(x), p, std::span(fb), {}, o4).ok());
-    CHECK(fa == fb);
+    CHECK(qtest::same_bits(fa, fb));
   }
   // Per-group with threads.
   const std::vector<std::size_t> shape{300, 1024};
@@ -318,5 +318,65 @@ TEST_CASE("kernels: threads give the same bits as one thread (stochastic include
   std::vector<float> da(w.size()), db(w.size());
   REQUIRE(dequantize(std::span<const std::int8_t>(a), shape, g, std::span(da)).ok());
   REQUIRE(dequantize(std::span<const std::int8_t>(a), shape, g, std::span(db), dequantize_options{0}).ok());
-  CHECK(da == db);
+  CHECK(qtest::same_bits(da, db));
+}
+
+TEST_CASE("kernels: long runs (streamed, read ahead) equal the scalar reference on every level") {
+  // Thousands of elements: whole blocks, the 64-byte-aligned streaming head,
+  // prefetches past the end of the input, per-element params along the last axis.
+  using S = int8_affine_per_tensor;
+  using pc1 = scheme<8, signedness::signed_int, mapping::affine, per_channel<1>>;
+  const std::vector<std::size_t> shape{7, 1031};
+  const std::size_t n = 7 * 1031;
+  std::vector<float> x = qtest::tricky_data(n + 3, 0.05f, 140.f, 21);
+  for (std::size_t i = 100; i < n; i += 997) x[i] = std::numeric_limits<float>::quiet_NaN();
+  x[2000] = std::numeric_limits<float>::infinity();
+  const qparams<S> p{0.05f, -7};
+  qparams<pc1> pc{};
+  qtest::rng r(3);
+  for (std::size_t c = 0; c < 1031; ++c) {
+    pc.scale.push_back(r.uniform(0.02f, 0.1f));
+    pc.zero_point.push_back(static_cast<std::int32_t>(r.next() % 21) - 10);
+  }
+  for_each_level([&](isa l) {
+    CAPTURE(to_string(l));
+    for (rounding m : all_modes) {
+      for (division d : all_divs) {
+        for (std::size_t off : {std::size_t{0}, std::size_t{3}}) {
+          CAPTURE(to_string(m));
+          CAPTURE(to_string(d));
+          CAPTURE(off);
+          quantize_options o;
+          o.round = m;
+          o.div = d;
+          o.seed = 31;
+          o.nonfinite = nonfinite_policy::map;
+          o.store = off ? store_hint::non_temporal : store_hint::automatic;
+          const std::span<const float> xs(x.data() + off, n);
+          std::vector<std::int8_t> q(n), qc(n);
+          std::vector<float> y(n), yc(n), dq(n);
+          REQUIRE(quantize(xs, p, std::span(q), o).ok());
+          REQUIRE(quantize(xs, shape, pc, std::span(qc), o).ok());
+          REQUIRE(fake_quant(xs, p, std::span(y), {}, o).ok());
+          REQUIRE(fake_quant(xs, shape, pc, std::span(yc), {}, o).ok());
+          dequantize_options dopt;
+          dopt.store = o.store;
+          REQUIRE(dequantize(std::span<const std::int8_t>(qc), shape, pc, std::span(dq), dopt).ok());
+          const std::uint32_t key = stochastic_key(o.seed);
+          for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t c = i % 1031;
+            const auto bits = stochastic_bits(key, i);
+            const float xi = x[off + i];
+            REQUIRE(q[i] == quantize_value(xi, p.scale, p.zero_point, S::qmin, S::qmax, m, d, bits));
+            const auto want = quantize_value(xi, pc.scale[c], pc.zero_point[c], pc1::qmin, pc1::qmax, m, d, bits);
+            REQUIRE(qc[i] == want);
+            REQUIRE(qtest::same_bits(y[i], fake_quant_value(xi, p.scale, p.zero_point, S::qmin, S::qmax, m, d, bits).y));
+            REQUIRE(qtest::same_bits(
+                yc[i], fake_quant_value(xi, pc.scale[c], pc.zero_point[c], pc1::qmin, pc1::qmax, m, d, bits).y));
+            REQUIRE(qtest::same_bits(dq[i], dequantize_value(want, pc.scale[c], pc.zero_point[c])));
+          }
+        }
+      }
+    }
+  });
 }

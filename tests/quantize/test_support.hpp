@@ -51,6 +51,11 @@ inline bool same_bits(float a, float b) {
   return ua == ub;
 }
 
+/// Same bits element by element (and the same length).
+inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+}
+
 /// Deterministic pseudo-random numbers.
 struct rng {
   std::uint64_t s;

@@ -39,15 +39,15 @@ namespace detail {
 template <class S>
 bool fake_quant_range(const quantize_kernels* k, const float* x, float* y, std::uint8_t* mask, std::size_t b,
                       std::size_t e, const param_layout* pl, const float* scale, const std::int32_t* zp,
-                      const quantize_options& o) noexcept {
+                      const quantize_options& o, bool stream) noexcept {
   const std::uint32_t key = stochastic_key(o.seed);
   bool nf = false;
   auto run = [&](std::size_t i, std::size_t len, std::size_t entry) {
-    const quant_run a{scale[entry], zp[entry], S::qmin, S::qmax, o.round, o.div, key, i, false};
+    const quant_run a{scale[entry], zp[entry], S::qmin, S::qmax, o.round, o.div, key, i, stream};
     nf |= k->fq_run(x + i, y + i, mask ? mask + i : nullptr, len, a);
   };
   auto vec = [&](std::size_t i, std::size_t len, std::size_t off) {
-    const quant_vec a{scale + off, zp + off, S::qmin, S::qmax, o.round, o.div, key, i, false};
+    const quant_vec a{scale + off, zp + off, S::qmin, S::qmax, o.round, o.div, key, i, stream};
     nf |= k->fq_vec(x + i, y + i, mask ? mask + i : nullptr, len, a);
   };
   auto grp = [&](std::size_t i, std::size_t len, std::size_t entry, std::size_t off) {
@@ -60,6 +60,7 @@ bool fake_quant_range(const quantize_kernels* k, const float* x, float* y, std::
   };
   if (pl == nullptr) run(b, e - b, 0);
   else for_each_segment(*pl, b, e, run, vec, grp);
+  if (stream) k->fence();
   return nf;
 }
 
@@ -70,15 +71,16 @@ status fake_quant_impl(std::span<const float> x, std::span<float> y, std::span<s
   const quantize_kernels* k = qkernels();
   std::uint8_t* m = mask.empty() ? nullptr : mask.data();
   const work_split w = split_work(x.size(), o.threads);
+  const bool nt = use_streaming(o.store, x.size() * 2 * sizeof(float));
   bool nf = false;
   if (w.tasks == 1) {
-    nf = fake_quant_range<S>(k, x.data(), y.data(), m, 0, x.size(), pl, scale, zp, o);
+    nf = fake_quant_range<S>(k, x.data(), y.data(), m, 0, x.size(), pl, scale, zp, o, nt);
   } else {
     bool flags[256] = {};
     parallel_for(w.tasks, w.tasks, [&](std::size_t t) {
       const std::size_t b = t * w.chunk < x.size() ? t * w.chunk : x.size();
       const std::size_t e = b + w.chunk < x.size() ? b + w.chunk : x.size();
-      if (b < e) flags[t] = fake_quant_range<S>(k, x.data(), y.data(), m, b, e, pl, scale, zp, o);
+      if (b < e) flags[t] = fake_quant_range<S>(k, x.data(), y.data(), m, b, e, pl, scale, zp, o, nt);
     });
     for (std::size_t t = 0; t < w.tasks; ++t) nf |= flags[t];
   }

@@ -4,7 +4,8 @@
 // Kernels are templates on a qmath arch tag A (simd/arch.hpp). Their values
 // are `vec<T, A>`: `xsimd::batch<T, A>`, or plain T at the scalar level. They
 // use xsimd's operators where those are exact and the same on every xsimd
-// version (+, -, *, /, &, |, ^, ==, <, unaligned load/store, broadcast), and
+// version (+, -, *, &, |, ^, ==, <, unaligned load/store, broadcast; not /,
+// see div), and
 // the operations below for everything else. Each operation here is a public
 // function that deduces A from its vector argument (or takes A explicitly
 // when it has none) and calls an overload set on `requires_arch<...>` in
@@ -110,6 +111,26 @@ QMATH_ALWAYS_INLINE T reduce_add(T v) noexcept {
   return v;
 }
 
+/// The 128-bit tag of A's line, for operations that a family runs on 16 byte
+/// lanes at every level (byte shuffles): A itself at scalar, sse2, sse41 and
+/// neon; arch<sse41> for the AVX2 and AVX-512 levels (VEX-encoded there, as
+/// the unit's flags ask); arch<neon> for dotprod and i8mm.
+namespace detail {
+constexpr isa level128(isa l) noexcept {
+  switch (l) {
+    case isa::avx2:
+    case isa::avxvnni:
+    case isa::avx512:
+    case isa::avx512vnni: return isa::sse41;
+    case isa::dotprod:
+    case isa::i8mm: return isa::neon;
+    default: return l;
+  }
+}
+}  // namespace detail
+template <class A>
+using arch128 = arch<detail::level128(A::level)>;
+
 // ------------------------------------------------------- scalar reference
 // The scalar level's definitions of the per-ISA operations. SIMD overloads
 // must agree with these bit for bit.
@@ -139,6 +160,17 @@ namespace impl {
 template <class A>
 QMATH_ALWAYS_INLINE batch<float, A> nan_to_zero(const batch<float, A>& x, requires_arch<generic_arch>) noexcept {
   return xsimd::select(x == x, x, batch<float, A>(0.0f));
+}
+template <class A>
+QMATH_ALWAYS_INLINE batch<float, A> div(const batch<float, A>& a, const batch<float, A>& b,
+                                        requires_arch<generic_arch>) noexcept {
+  return a / b;
+}
+template <class A>
+QMATH_ALWAYS_INLINE batch<std::int32_t, A> mask01(const batch_bool<float, A>& m, requires_arch<generic_arch>) noexcept {
+  // A bitwise select of the pattern 0x00000001 (no float arithmetic on it).
+  return ::qmath::simd_compat::bitcast<std::int32_t>(
+      xsimd::select(m, batch<float, A>(bitcast<float>(std::int32_t{1})), batch<float, A>(0.0f)));
 }
 }  // namespace impl
 
@@ -172,6 +204,16 @@ QMATH_ALWAYS_INLINE batch<float, A> round_floor(const batch<float, A>& x) noexce
 }
 QMATH_ALWAYS_INLINE float round_floor(float x) noexcept { return ref::round_floor(x); }
 
+// ------------------------------------------------------------ float division
+/// a / b, correctly rounded (IEEE division) on every level. Use it, not
+/// operator/: xsimd 8.1 divides NEON float batches by a reciprocal estimate
+/// and Newton steps (not exact).
+template <class A>
+QMATH_ALWAYS_INLINE batch<float, A> div(const batch<float, A>& a, const batch<float, A>& b) noexcept {
+  return impl::div(a, b, A{});
+}
+QMATH_ALWAYS_INLINE float div(float a, float b) noexcept { return a / b; }
+
 // ------------------------------------------------------------ float min/max
 /// max(a, b) for non-NaN inputs (a NaN gives an unspecified lane).
 template <class A>
@@ -199,6 +241,13 @@ QMATH_ALWAYS_INLINE batch_bool<float, A> is_nonfinite(const batch<float, A>& x) 
 QMATH_ALWAYS_INLINE bool is_nonfinite(float x) noexcept {
   return (bitcast<std::uint32_t>(x) & 0x7f800000u) == 0x7f800000u;
 }
+
+/// 1 in the int32 lanes where m is set, 0 elsewhere.
+template <class A>
+QMATH_ALWAYS_INLINE batch<std::int32_t, A> mask01(const batch_bool<float, A>& m) noexcept {
+  return impl::mask01(m, A{});
+}
+QMATH_ALWAYS_INLINE std::int32_t mask01(bool m) noexcept { return m ? 1 : 0; }
 
 // ------------------------------------------------------------- conversions
 /// float -> int32, truncating; defined for |x| < 2^31.
@@ -281,6 +330,17 @@ QMATH_ALWAYS_INLINE void stream(float* p, float v) noexcept { *p = v; }
 template <class A>
 QMATH_ALWAYS_INLINE void stream_fence() noexcept {
   if constexpr (!is_scalar_arch<A>) impl::stream_fence(A{});
+}
+
+// ------------------------------------------------------------- prefetch
+/// Hint: fetch the cache line holding p for reading (into every cache level).
+/// Never faults, whatever p is; no effect on results.
+QMATH_ALWAYS_INLINE void prefetch(const void* p) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p, 0, 3);
+#else
+  (void)p;
+#endif
 }
 
 // ------------------------------------------------------ 8-bit dot products

@@ -39,6 +39,11 @@ QMATH_ALWAYS_INLINE batch<float, A> round_floor(const batch<float, A>& t, requir
   return vrndmq_f32(t);
 }
 template <class A>
+QMATH_ALWAYS_INLINE batch<float, A> div(const batch<float, A>& a, const batch<float, A>& b,
+                                        requires_arch<xsimd::neon64>) noexcept {
+  return vdivq_f32(a, b);
+}
+template <class A>
 QMATH_ALWAYS_INLINE batch<float, A> max_ordered(const batch<float, A>& a, const batch<float, A>& b,
                                                 requires_arch<xsimd::neon64>) noexcept {
   return vmaxq_f32(a, b);
