@@ -125,7 +125,9 @@ struct checker {
         "trunc_to_i32 / to_f32", [](fv v) { return S::to_f32(S::trunc_to_i32(v)); },
         [](float v) { return S::to_f32(S::trunc_to_i32(v)); }, true, 16777216.0f);
 
-    // int32 lanes: mullo, shr_logical, iota.
+    unary_float(
+        "div", [](fv v) { return S::div(fv(1.0f) + v * v, v); }, [](float v) { return S::div(1.0f + v * v, v); });
+    // int32 lanes: mullo, shr_logical, iota, select.
     {
       rng r{99};
       for (std::size_t it = 0; it < 4000; ++it) {
@@ -137,6 +139,11 @@ struct checker {
         const iv va = S::load<A>(a), vb = S::load<A>(b);
         S::store(m, S::mullo(va, vb));
         S::store(s, S::shr_logical<13>(va));
+        alignas(64) std::int32_t sel[W];
+        S::store(sel, S::select(va < vb, va, vb));
+        for (std::size_t l = 0; l < W; ++l) {
+          if (sel[l] != (a[l] < b[l] ? a[l] : b[l])) fail("select", l, std::to_string(a[l]));
+        }
         for (std::size_t l = 0; l < W; ++l) {
           checked();
           if (m[l] != S::mullo(a[l], b[l])) fail("mullo", l, std::to_string(a[l]) + " * " + std::to_string(b[l]));

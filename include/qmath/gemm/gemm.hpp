@@ -73,11 +73,6 @@ struct gemm_call {
   bool direct;                // accumulate in the int32 output itself
 };
 
-template <class T>
-void pack_a_erased(const void* view, std::size_t i0, std::size_t mc, std::size_t k0, std::size_t kg, int mr,
-                   bool full, std::uint8_t x, std::uint8_t* dst, std::int32_t* rowsum) noexcept {
-  pack_a(*static_cast<const matrix_view<T>*>(view), i0, mc, k0, kg, mr, full, x, dst, rowsum);
-}
 
 inline status gemm_oom() noexcept { return {errc::invalid_argument, "c", "out of memory for the GEMM workspace"}; }
 
@@ -254,7 +249,7 @@ status gemm(matrix_view<TA> a, std::int32_t a_zero_point, const packed_weights& 
   detail::gemm_call g{};
   g.kt = kt;
   g.a_view = &a;
-  g.pack = &detail::pack_a_erased<TA>;
+  g.pack = std::is_signed_v<TA> ? kt->pack_a_s8 : kt->pack_a_u8;
   g.a_xor = a_xor;
   g.b = &b;
   g.zb = b.has_zero_point() ? b.zero_points().data() : nullptr;

@@ -29,6 +29,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "qmath/gemm/pack.hpp"
 #include "qmath/simd/dispatch.hpp"
 #include "qmath/simd/gemm_ops.hpp"
 
@@ -89,6 +90,12 @@ struct gemm_kernels {
   bool (*row_range)(const float* x, std::size_t n, float* lo, float* hi) noexcept;
   /// q[k] = quantize_value(x[k], scale, 0, -127, 127) (x / scale, clamp, round half even).
   void (*quantize_row_s8)(const float* x, std::size_t n, float scale, std::int8_t* q) noexcept;
+  /// Pack strips of A (a matrix_view<uint8_t> / matrix_view<int8_t> behind
+  /// `view`; gemm/pack.hpp, gemm_pack::pack_a).
+  void (*pack_a_u8)(const void* view, std::size_t i0, std::size_t mc, std::size_t k0, std::size_t kg, int mr,
+                    bool full, std::uint8_t x, std::uint8_t* dst, std::int32_t* rowsum) noexcept;
+  void (*pack_a_s8)(const void* view, std::size_t i0, std::size_t mc, std::size_t k0, std::size_t kg, int mr,
+                    bool full, std::uint8_t x, std::uint8_t* dst, std::int32_t* rowsum) noexcept;
 };
 
 }  // namespace qmath::detail
@@ -595,7 +602,7 @@ void gemm_quantize_row_s8(const float* x, std::size_t n, float scale, std::int8_
     constexpr std::size_t W = f32::size;
     const f32 s(scale), lo(-127.0f), hi(127.0f);
     for (; k + W <= n; k += W) {
-      const f32 t = simd::min_ordered(simd::max_ordered(f32::load_unaligned(x + k) / s, lo), hi);
+      const f32 t = simd::min_ordered(simd::max_ordered(simd::div(f32::load_unaligned(x + k), s), lo), hi);
       simd::gemm_store_s8(q + k, simd::trunc_to_i32(simd::round_even(t)));
     }
   }
@@ -616,7 +623,9 @@ inline constexpr detail::gemm_kernels gemm_table{
     &gemm_tile<gemm_arch<L>>,
     &gemm_epilogue_run<gemm_arch<L>>,
     &gemm_row_range<gemm_arch<L>>,
-    &gemm_quantize_row_s8<gemm_arch<L>>};
+    &gemm_quantize_row_s8<gemm_arch<L>>,
+    &gemm_pack::pack_a_erased<std::uint8_t>,
+    &gemm_pack::pack_a_erased<std::int8_t>};
 
 QMATH_KERNEL_FAMILY(gemm)
 

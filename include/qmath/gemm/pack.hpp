@@ -131,7 +131,10 @@ result<packed_weights> pack_weights(matrix_view<T> b, std::span<const std::int32
   return p;
 }
 
-namespace detail {
+// The activation packer depends on the compile flags (pack_rows4): it lives
+// in the target namespace and is reached through the GEMM kernel table, so
+// units built with different -m flags never share it.
+namespace kernel::QMATH_TARGET_NS::gemm_pack {
 
 /// Row i of a row-major A, groups [g0, kg) (complete up to kfull, then the
 /// K tail and zero padding), into d + g * step; rowsum += sum (u8 domain).
@@ -241,5 +244,12 @@ void pack_a(const matrix_view<T>& a, std::size_t i0, std::size_t mc, std::size_t
   }
 }
 
-}  // namespace detail
+/// pack_a behind a type-erased view (the GEMM table's pack_a_u8 / pack_a_s8).
+template <class T>
+void pack_a_erased(const void* view, std::size_t i0, std::size_t mc, std::size_t k0, std::size_t kg, int mr,
+                   bool full, std::uint8_t x, std::uint8_t* dst, std::int32_t* rowsum) noexcept {
+  pack_a(*static_cast<const matrix_view<T>*>(view), i0, mc, k0, kg, mr, full, x, dst, rowsum);
+}
+
+}  // namespace kernel::QMATH_TARGET_NS::gemm_pack
 }  // namespace qmath

@@ -84,15 +84,6 @@ QMATH_ALWAYS_INLINE To bitcast(From v) noexcept {
   std::memcpy(&r, &v, sizeof r);
   return r;
 }
-/// m ? a : b per lane.
-template <class T, class A>
-QMATH_ALWAYS_INLINE batch<T, A> select(const batch_bool<T, A>& m, const batch<T, A>& a, const batch<T, A>& b) noexcept {
-  return xsimd::select(m, a, b);
-}
-template <class T>
-QMATH_ALWAYS_INLINE T select(bool m, T a, T b) noexcept {
-  return m ? a : b;
-}
 /// Any lane set?
 template <class T, class A>
 QMATH_ALWAYS_INLINE bool any(const batch_bool<T, A>& m) noexcept {
@@ -138,9 +129,15 @@ namespace ref {
 QMATH_ALWAYS_INLINE float round_even(float t) noexcept {
   const float a = t < 0.0f ? -t : t;
   if (!(a < 8388608.0f)) return t;  // |t| >= 2^23 (integral), Inf, NaN
-  const float c = t < 0.0f ? -8388608.0f : 8388608.0f;
-  const float r = (t + c) - c;
-  return r == 0.0f ? (std::signbit(t) ? -0.0f : 0.0f) : r;  // keep the sign of zero
+  // Truncate (exact, mode-independent), then round on the exact remainder:
+  // no step depends on the FP rounding mode.
+  const auto i = static_cast<std::int32_t>(t);
+  const float f = t - static_cast<float>(i);  // exact, |f| < 1
+  std::int32_t r = i;
+  if (f > 0.5f || (f == 0.5f && (i & 1))) ++r;
+  else if (f < -0.5f || (f == -0.5f && (i & 1))) --r;
+  const float v = static_cast<float>(r);
+  return v == 0.0f ? (std::signbit(t) ? -0.0f : 0.0f) : v;  // keep the sign of zero
 }
 QMATH_ALWAYS_INLINE float round_trunc(float t) noexcept {
   const float a = t < 0.0f ? -t : t;
@@ -157,6 +154,11 @@ QMATH_ALWAYS_INLINE float round_floor(float t) noexcept {
 // ------------------------------------------------------------- impl: generic
 // Fallbacks that are exact through xsimd on every version.
 namespace impl {
+template <class T, class A>
+QMATH_ALWAYS_INLINE batch<T, A> select(const batch_bool<T, A>& m, const batch<T, A>& a, const batch<T, A>& b,
+                                       requires_arch<generic_arch>) noexcept {
+  return xsimd::select(m, a, b);
+}
 template <class A>
 QMATH_ALWAYS_INLINE batch<float, A> nan_to_zero(const batch<float, A>& x, requires_arch<generic_arch>) noexcept {
   return xsimd::select(x == x, x, batch<float, A>(0.0f));
@@ -182,6 +184,16 @@ QMATH_SIMD_DIAGNOSTICS_END
 
 QMATH_SIMD_DIAGNOSTICS_BEGIN
 namespace qmath::kernel::QMATH_TARGET_NS::simd {
+
+/// m ? a : b per lane.
+template <class T, class A>
+QMATH_ALWAYS_INLINE batch<T, A> select(const batch_bool<T, A>& m, const batch<T, A>& a, const batch<T, A>& b) noexcept {
+  return impl::select(m, a, b, A{});
+}
+template <class T>
+QMATH_ALWAYS_INLINE T select(bool m, T a, T b) noexcept {
+  return m ? a : b;
+}
 
 // ------------------------------------------------------------ float rounding
 /// Round to nearest, ties to even (never the FP environment). Integral

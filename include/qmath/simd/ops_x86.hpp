@@ -70,13 +70,22 @@ using batch_bool = xsimd::batch_bool<T, A>;
 // =================================================================== SSE2
 template <class A>
 QMATH_ALWAYS_INLINE batch<float, A> round_even(const batch<float, A>& t, requires_arch<xsimd::sse2>) noexcept {
-  // |t| < 2^23: (t + copysign(2^23, t)) - copysign(2^23, t), then the sign of t
-  // (so -0.3 -> -0.0 as roundps gives); larger, Inf, NaN: t itself.
+  // |t| < 2^23: truncate (cvttps2dq: mode-independent), step by one on the
+  // exact remainder (ties to the even neighbour), then the sign of t (so -0.3
+  // -> -0.0 as roundps gives); larger, Inf, NaN: t itself. Nothing here
+  // depends on the MXCSR rounding mode.
   const __m128 sign = _mm_and_ps(t, _mm_set1_ps(-0.0f));
-  const __m128 c = _mm_or_ps(sign, _mm_set1_ps(8388608.0f));
-  const __m128 r = _mm_or_ps(_mm_sub_ps(_mm_add_ps(t, c), c), sign);
+  const __m128i i = _mm_cvttps_epi32(t);
+  const __m128 f = _mm_sub_ps(t, _mm_cvtepi32_ps(i));  // exact, |f| < 1
+  const __m128 odd = _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(i, _mm_set1_epi32(1)), _mm_set1_epi32(1)));
+  const __m128 h = _mm_set1_ps(0.5f), nh = _mm_set1_ps(-0.5f);
+  const __m128 up = _mm_or_ps(_mm_cmpgt_ps(f, h), _mm_and_ps(_mm_cmpeq_ps(f, h), odd));
+  const __m128 dn = _mm_or_ps(_mm_cmplt_ps(f, nh), _mm_and_ps(_mm_cmpeq_ps(f, nh), odd));
+  // up / dn lanes are all ones (-1 as int32): r = i - up + dn.
+  const __m128i r = _mm_add_epi32(_mm_sub_epi32(i, _mm_castps_si128(up)), _mm_castps_si128(dn));
+  const __m128 v = _mm_or_ps(_mm_cvtepi32_ps(r), sign);
   const __m128 small = _mm_cmplt_ps(_mm_andnot_ps(_mm_set1_ps(-0.0f), t), _mm_set1_ps(8388608.0f));
-  return _mm_or_ps(_mm_and_ps(small, r), _mm_andnot_ps(small, t));
+  return _mm_or_ps(_mm_and_ps(small, v), _mm_andnot_ps(small, t));
 }
 template <class A>
 QMATH_ALWAYS_INLINE batch<float, A> round_trunc(const batch<float, A>& t, requires_arch<xsimd::sse2>) noexcept {
@@ -346,6 +355,20 @@ QMATH_ALWAYS_INLINE batch<std::int32_t, A> dot4_u8s8(const batch<std::int32_t, A
 
 // =============================================================== AVX-512
 #if QMATH_TARGET_HAS_AVX512
+/// Integer select. (xsimd 8's avx512bw version names every width's blend in
+/// one function, which GCC cannot compile at -O0, where the blends are macros.)
+template <class T, class A, class = std::enable_if_t<std::is_integral_v<T>>>
+QMATH_ALWAYS_INLINE batch<T, A> select(const batch_bool<T, A>& m, const batch<T, A>& a, const batch<T, A>& b,
+                                       requires_arch<xsimd::avx512bw>) noexcept {
+  using reg = typename batch<T, A>::register_type;
+  using mreg = typename batch_bool<T, A>::register_type;
+  const reg x = a, y = b;
+  const mreg k = m;
+  if constexpr (sizeof(T) == 1) return _mm512_mask_blend_epi8(k, y, x);
+  else if constexpr (sizeof(T) == 2) return _mm512_mask_blend_epi16(k, y, x);
+  else if constexpr (sizeof(T) == 4) return _mm512_mask_blend_epi32(k, y, x);
+  else return _mm512_mask_blend_epi64(k, y, x);
+}
 template <class A>
 QMATH_ALWAYS_INLINE batch<float, A> round_even(const batch<float, A>& t, requires_arch<xsimd::avx512bw>) noexcept {
   return _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);

@@ -48,7 +48,8 @@ inline batch<T, A> broadcast(T val, const ::qmath::kernel::QMATH_TARGET_NS::simd
 namespace xsimd::kernel {
 template <class A, class T>
 inline batch<T, A> broadcast(T val, const ::qmath::kernel::QMATH_TARGET_NS::simd::arch<::qmath::isa::neon>&) noexcept {
-  return broadcast<A>(val, neon{});
+  if constexpr (std::is_same_v<T, double>) return broadcast<A>(val, neon64{});  // vdupq_n_f64
+  else return broadcast<A>(val, neon{});
 }
 }  // namespace xsimd::kernel
 #endif
