@@ -52,7 +52,11 @@ TEST_CASE("simd::dispatch: xsimd's call shape, qmath's detection and cap") {
     const auto cap = static_cast<qmath::isa>(i);
     if (!qmath::isa_is_native_family(cap) && cap != qmath::isa::scalar) continue;
     REQUIRE(qmath::set_max_isa(cap).ok());
-    const auto [level, n] = qmath::simd::dispatch(lanes_of{})(1);
+    // Not a structured binding: clang 14 cannot capture one in a lambda
+    // (doctest's CAPTURE makes one).
+    const auto result = qmath::simd::dispatch(lanes_of{})(1);
+    const qmath::isa level = result.first;
+    const std::size_t n = result.second;
     CAPTURE(qmath::to_string(cap));
     CAPTURE(qmath::to_string(level));
     // The highest level <= cap that this unit compiles and the CPU has.
