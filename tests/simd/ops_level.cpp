@@ -144,6 +144,24 @@ struct checker {
         for (std::size_t l = 0; l < W; ++l) {
           if (sel[l] != (a[l] < b[l] ? a[l] : b[l])) fail("select", l, std::to_string(a[l]));
         }
+        // store_where: int32 and float lanes under a float mask; the
+        // unselected elements keep their old values.
+        alignas(64) float fa[W], fb[W], fw[W];
+        alignas(64) std::int32_t iw[W];
+        for (std::size_t l = 0; l < W; ++l) {
+          fa[l] = static_cast<float>(a[l] % 1000);
+          fb[l] = fw[l] = static_cast<float>(b[l] % 1000);
+          iw[l] = b[l];
+        }
+        const auto fm = S::load<A>(fa) < S::load<A>(fb);
+        S::store_where(iw, fm, va);
+        S::store_where(fw, fm, S::load<A>(fa) + S::batch<float, A>(0.5f));
+        for (std::size_t l = 0; l < W; ++l) {
+          checked();
+          const bool take = fa[l] < fb[l];
+          if (iw[l] != (take ? a[l] : b[l])) fail("store_where int32", l, std::to_string(a[l]));
+          if (!same_float(fw[l], take ? fa[l] + 0.5f : fb[l])) fail("store_where float", l, std::to_string(fa[l]));
+        }
         for (std::size_t l = 0; l < W; ++l) {
           checked();
           if (m[l] != S::mullo(a[l], b[l])) fail("mullo", l, std::to_string(a[l]) + " * " + std::to_string(b[l]));

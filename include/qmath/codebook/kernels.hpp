@@ -139,7 +139,6 @@ QMATH_ALWAYS_INLINE void cb_tile(const float* x, std::size_t ldx, std::size_t d,
                                  std::uint32_t p, cb_best* b) noexcept {
   using fv = simd::batch<float, A>;
   constexpr int W = static_cast<int>(fv::size), CP = cb_pass<A>, NV = CP / W;
-  const fv pv = simd::bitcast<float>(simd::broadcast<A>(p));
   for (int h = 0; h < 32 / CP; ++h) {
     fv acc[R][NV];
 #pragma GCC unroll 16
@@ -158,6 +157,8 @@ QMATH_ALWAYS_INLINE void cb_tile(const float* x, std::size_t ldx, std::size_t d,
         for (int v = 0; v < NV; ++v) acc[r][v] = simd::fmadd(xv, bt[v], acc[r][v]);
       }
     }
+    // (Broadcast here, not before the loop over t: one register less there.)
+    const auto pv = simd::broadcast<A>(p);
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
@@ -165,10 +166,9 @@ QMATH_ALWAYS_INLINE void cb_tile(const float* x, std::size_t ldx, std::size_t d,
         float* bv = b[r].val + h * CP + v * W;
         std::uint32_t* bp = b[r].pan + h * CP + v * W;
         const fv e = simd::load<A>(cn + h * CP + v * W) - (acc[r][v] + acc[r][v]);
-        const fv old = simd::load<A>(bv);
-        const auto m = e < old;
-        simd::store(bv, simd::select(m, e, old));
-        simd::store(bp, simd::bitcast<std::uint32_t>(simd::select(m, pv, simd::bitcast<float>(simd::load<A>(bp)))));
+        const auto m = e < simd::load<A>(bv);
+        simd::store_where(bv, m, e);
+        simd::store_where(bp, m, pv);
       }
     }
   }

@@ -168,6 +168,13 @@ QMATH_ALWAYS_INLINE batch<float, A> div(const batch<float, A>& a, const batch<fl
                                         requires_arch<generic_arch>) noexcept {
   return a / b;
 }
+template <class T, class A>
+QMATH_ALWAYS_INLINE void store_where(T* p, const batch_bool<float, A>& m, const batch<T, A>& v,
+                                     requires_arch<generic_arch>) noexcept {
+  const batch<float, A> old = ::qmath::simd_compat::bitcast<float>(batch<T, A>::load_unaligned(p));
+  const batch<float, A> mixed = xsimd::select(m, ::qmath::simd_compat::bitcast<float>(v), old);
+  ::qmath::simd_compat::bitcast<T>(mixed).store_unaligned(p);
+}
 template <class A>
 QMATH_ALWAYS_INLINE batch<std::int32_t, A> mask01(const batch_bool<float, A>& m, requires_arch<generic_arch>) noexcept {
   // A bitwise select of the pattern 0x00000001 (no float arithmetic on it).
@@ -193,6 +200,19 @@ QMATH_ALWAYS_INLINE batch<T, A> select(const batch_bool<T, A>& m, const batch<T,
 template <class T>
 QMATH_ALWAYS_INLINE T select(bool m, T a, T b) noexcept {
   return m ? a : b;
+}
+/// Stores the lanes of v where m holds; the other elements of p keep their
+/// values (a masked store where the level has one, else load, select and
+/// store: p must be a whole vector of writable memory either way). T: a
+/// 32-bit element type (float, int32, uint32).
+template <class T, class A>
+QMATH_ALWAYS_INLINE void store_where(T* p, const batch_bool<float, A>& m, const batch<T, A>& v) noexcept {
+  static_assert(sizeof(T) == 4, "qmath::simd::store_where: 32-bit elements only");
+  impl::store_where(p, m, v, A{});
+}
+template <class T>
+QMATH_ALWAYS_INLINE void store_where(T* p, bool m, T v) noexcept {
+  if (m) *p = v;
 }
 
 // ------------------------------------------------------------ float rounding

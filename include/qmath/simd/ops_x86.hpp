@@ -369,6 +369,13 @@ QMATH_ALWAYS_INLINE batch<T, A> select(const batch_bool<T, A>& m, const batch<T,
   else if constexpr (sizeof(T) == 4) return _mm512_mask_blend_epi32(k, y, x);
   else return _mm512_mask_blend_epi64(k, y, x);
 }
+template <class T, class A>
+QMATH_ALWAYS_INLINE void store_where(T* p, const batch_bool<float, A>& m, const batch<T, A>& v,
+                                     requires_arch<xsimd::avx512bw>) noexcept {
+  const __mmask16 k = m;
+  if constexpr (std::is_same_v<T, float>) _mm512_mask_storeu_ps(p, k, v);
+  else _mm512_mask_storeu_epi32(p, k, v);
+}
 template <class A>
 QMATH_ALWAYS_INLINE batch<float, A> round_even(const batch<float, A>& t, requires_arch<xsimd::avx512bw>) noexcept {
   return _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
