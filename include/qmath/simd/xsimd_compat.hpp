@@ -11,6 +11,7 @@
 //    zip_lo/zip_hi lane order or widen(): they changed between versions.
 // Only simd/ and the SIMD paths of other modules include this header.
 
+#include <bit>
 #include <type_traits>
 
 #include <xsimd/config/xsimd_config.hpp>
@@ -79,12 +80,21 @@ using generic_arch = xsimd::common;
 using generic_arch = xsimd::generic;
 #endif
 
-/// Reinterpret the bits of a batch (8.1: bitwise_cast<batch<To, A>>(x); from
-/// 10 on: bitwise_cast<To>(x); the kernel-level call is the same in both).
+/// Reinterpret the bits of a batch. xsimd's bitwise_cast changed its template
+/// parameter (batch<To, A> in 8.1, To from 10 on), and 8.1's NEON version
+/// takes the addresses of its vreinterpretq wrappers, which leaves weak,
+/// untagged symbols in every NEON unit (test_odr_symbols rejects them). A
+/// bit_cast of the register types is the same no-op move on every ISA.
 template <class To, class From, class A>
 QMATH_ALWAYS_INLINE xsimd::batch<To, A> bitcast(const xsimd::batch<From, A>& x) noexcept {
-  if constexpr (std::is_same_v<To, From>) return x;
-  else return xsimd::kernel::bitwise_cast<A>(x, xsimd::batch<To, A>{}, A{});
+  if constexpr (std::is_same_v<To, From>) {
+    return x;
+  } else {
+    using to_reg = typename xsimd::batch<To, A>::register_type;
+    using from_reg = typename xsimd::batch<From, A>::register_type;
+    static_assert(sizeof(to_reg) == sizeof(from_reg), "bitcast: register sizes differ");
+    return xsimd::batch<To, A>(std::bit_cast<to_reg>(static_cast<from_reg>(x)));
+  }
 }
 
 }  // namespace qmath::simd_compat
