@@ -33,7 +33,7 @@ struct matrix_view {
   std::size_t ld = 0;
   matrix_order order = matrix_order::row_major;
 
-  [[nodiscard]] constexpr std::size_t stride() const noexcept {
+  [[nodiscard]] QMATH_ALWAYS_INLINE constexpr std::size_t stride() const noexcept {
     return ld != 0 ? ld : (order == matrix_order::row_major ? cols : rows);
   }
   [[nodiscard]] constexpr T operator()(std::size_t i, std::size_t j) const noexcept {
@@ -48,7 +48,7 @@ struct matrix_span {
   std::size_t rows = 0;
   std::size_t cols = 0;
   std::size_t ld = 0;
-  [[nodiscard]] constexpr std::size_t stride() const noexcept { return ld != 0 ? ld : cols; }
+  [[nodiscard]] QMATH_ALWAYS_INLINE constexpr std::size_t stride() const noexcept { return ld != 0 ? ld : cols; }
 };
 
 namespace detail {

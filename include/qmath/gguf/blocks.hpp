@@ -33,6 +33,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "qmath/config.hpp"
+
 namespace qmath::gguf {
 
 inline constexpr std::size_t qk = 32;     ///< elements of a legacy block
@@ -105,7 +107,7 @@ concept gguf_block = block_elements<Block> != 0;
 /// Q4_K: the 6-bit scale and min of sub-block j (0..7) from scales[12]:
 ///   j < 4:  sc = s[j] & 63,                      m = s[j+4] & 63
 ///   j >= 4: sc = (s[j+4] & 15) | (s[j-4] >> 6) << 4,  m = (s[j+4] >> 4) | (s[j] >> 6) << 4
-constexpr void get_scale_min_k4(int j, const std::uint8_t* s, std::uint8_t* sc, std::uint8_t* m) noexcept {
+QMATH_ALWAYS_INLINE constexpr void get_scale_min_k4(int j, const std::uint8_t* s, std::uint8_t* sc, std::uint8_t* m) noexcept {
   if (j < 4) {
     *sc = static_cast<std::uint8_t>(s[j] & 63);
     *m = static_cast<std::uint8_t>(s[j + 4] & 63);
