@@ -44,16 +44,34 @@ endif()
 string(REPLACE "|" ";" prefix_path "${PREFIX_PATH}")
 
 # Configure, build and run a consumer project.
+# LEVELS: the consumer asks qmath_add_dispatch for these levels only (each
+# dispatch unit is a large compile; find_package keeps the default, every
+# level, and the other modes check the LEVELS form).
 function(consumer_project name)
-  cmake_parse_arguments(ARG "CONFIGURE_ONLY" "BUILD_DIR" "DEFINES" ${ARGN})
+  cmake_parse_arguments(ARG "CONFIGURE_ONLY" "BUILD_DIR" "DEFINES;LEVELS" ${ARGN})
   set(b "${WORK_DIR}/${ARG_BUILD_DIR}")
+  set(levels_arg "")
+  set(run_args all)
+  if(ARG_LEVELS)
+    list(JOIN ARG_LEVELS "," _l)
+    set(levels_arg "-DQMATH_CONSUMER_LEVELS=${_l}")
+    set(run_args ${ARG_LEVELS})
+  endif()
   run(${CMAKE_COMMAND} -S "${CONSUMERS_DIR}/${name}" -B "${b}" ${configure_args}
-      "-DQMATH_EXPECTED_VERSION=${EXPECTED_VERSION}" ${ARG_DEFINES})
+      "-DQMATH_EXPECTED_VERSION=${EXPECTED_VERSION}" ${ARG_DEFINES} ${levels_arg})
   if(NOT ARG_CONFIGURE_ONLY)
     run(${CMAKE_COMMAND} --build "${b}" --parallel 2)
-    run("${b}/consumer" all)
+    run("${b}/consumer" ${run_args})
   endif()
 endfunction()
+
+# Two levels of the host's family for the LEVELS form: a low one and the top.
+set(few_levels "")
+if(HOST_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  set(few_levels sse41 avx512vnni)
+elseif(HOST_PROCESSOR MATCHES "^(aarch64|arm64)$")
+  set(few_levels neon i8mm)
+endif()
 
 if(MODE STREQUAL "find_package")
   # Install this source tree the way the README says, into a fresh prefix.
@@ -82,7 +100,7 @@ if(MODE STREQUAL "find_package")
             "-DQMATH_EXPECTED_DIR=${WORK_DIR}/qmath-build")
 
 elseif(MODE STREQUAL "add_subdirectory")
-  consumer_project(add_subdirectory BUILD_DIR build
+  consumer_project(add_subdirectory BUILD_DIR build LEVELS ${few_levels}
     DEFINES "-DQMATH_SOURCE_DIR=${QMATH_SOURCE_DIR}" "-DCMAKE_PREFIX_PATH=${prefix_path}")
 
 elseif(MODE STREQUAL "fetchcontent")
@@ -97,7 +115,7 @@ elseif(MODE STREQUAL "fetchcontent")
     endif()
   endforeach()
   run(${CMAKE_COMMAND} -E tar cf "${WORK_DIR}/qmath-src.tar" ${keep} WORKING_DIRECTORY "${QMATH_SOURCE_DIR}")
-  consumer_project(fetchcontent BUILD_DIR build
+  consumer_project(fetchcontent BUILD_DIR build LEVELS ${few_levels}
     DEFINES "-DQMATH_SOURCE_ARCHIVE=${WORK_DIR}/qmath-src.tar" "-DCMAKE_PREFIX_PATH=${prefix_path}")
 
 elseif(MODE STREQUAL "plain")
@@ -113,7 +131,9 @@ elseif(MODE STREQUAL "plain")
   set(src "${CONSUMERS_DIR}/consumer.cpp")
 
   # 1. Baseline flags: the kernels of the baseline level, by self-registration.
-  run(${cc} "${src}" -o consumer_baseline)
+  #    (One object for 1. and 2.: each compile of consumer.cpp is a large one.)
+  run(${cc} -c "${src}" -o consumer.o)
+  run(${cc} consumer.o -o consumer_baseline)
   run("${WORK_DIR}/consumer_baseline")
 
   # 2. Plus one dispatch unit built by hand from the template (what
@@ -130,7 +150,7 @@ elseif(MODE STREQUAL "plain")
     string(REPLACE "@QMATH_DISPATCH_LEVEL@" "${level}" unit "${unit}")
     file(WRITE "${WORK_DIR}/qmath_${level}.cpp" "${unit}")
     run(${cc} ${level_flags} -ffp-contract=off -DQMATH_DISPATCH_TU=1 -c "qmath_${level}.cpp" -o "qmath_${level}.o")
-    run(${cc} "${src}" "qmath_${level}.o" -o consumer_unit)
+    run(${cc} consumer.o "qmath_${level}.o" -o consumer_unit)
     run("${WORK_DIR}/consumer_unit" ${level})
   endif()
 
