@@ -146,26 +146,40 @@ QMATH_ALWAYS_INLINE void cb_tile(const float* x, std::size_t ldx, std::size_t d,
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[r][v] = fv(0.0f);
     const float* ph = pk + h * CP;
-    for (std::size_t t = 0; t < d; ++t) {
+    // Rows in groups of three from one pointer each (x86 addresses rows
+    // g, g+1, g+2 as [p], [p + 4 ldx], [p + 8 ldx]): R/3 + ldx registers
+    // instead of one per row.
+    constexpr int G = (R + 2) / 3;
+    const float* xg[G];
+#pragma GCC unroll 8
+    for (int g = 0; g < G; ++g) xg[g] = x + static_cast<std::size_t>(3 * g) * ldx;
+    for (const float* pe = ph + d * 32; ph != pe; ph += 32) {
       fv bt[NV];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) bt[v] = simd::load<A>(ph + t * 32 + static_cast<std::size_t>(v * W));
+      for (int v = 0; v < NV; ++v) bt[v] = simd::load<A>(ph + static_cast<std::size_t>(v * W));
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) {
-        const fv xv(x[static_cast<std::size_t>(r) * ldx + t]);
+        const fv xv(xg[r / 3][static_cast<std::size_t>(r % 3) * ldx]);
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) acc[r][v] = simd::fmadd(xv, bt[v], acc[r][v]);
       }
+#pragma GCC unroll 8
+      for (int g = 0; g < G; ++g) ++xg[g];
     }
     // (Broadcast here, not before the loop over t: one register less there.)
     const auto pv = simd::broadcast<A>(p);
+    // The norms in registers before the first store (a store to b could
+    // alias cn for the compiler: it would reload them for every row).
+    fv c[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) c[v] = simd::load<A>(cn + h * CP + v * W);
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) {
         float* bv = b[r].val + h * CP + v * W;
         std::uint32_t* bp = b[r].pan + h * CP + v * W;
-        const fv e = simd::load<A>(cn + h * CP + v * W) - (acc[r][v] + acc[r][v]);
+        const fv e = c[v] - (acc[r][v] + acc[r][v]);
         const auto m = e < simd::load<A>(bv);
         simd::store_where(bv, m, e);
         simd::store_where(bp, m, pv);
