@@ -57,6 +57,33 @@ TEST_CASE("minmax: finite_range kernel equals scalar on every level, tails and n
     CHECK(r.lo == lo);
     CHECK(r.hi == hi);
   }
+  // Finite values near FLT_MAX: the fast path's running sums overflow, the
+  // counting path reruns and must count nothing.
+  std::vector<float> huge(1000);
+  for (std::size_t i = 0; i < huge.size(); ++i)
+    huge[i] = (i % 3 == 0 ? -1.0f : 1.0f) * std::numeric_limits<float>::max() * (0.5f + 0.0004f * float(i % 1000));
+  const auto hm = std::minmax_element(huge.begin(), huge.end());
+  for (qmath::isa l : qmath_test::runnable_levels()) {
+    REQUIRE(qmath::set_max_isa(l));
+    value_range r;
+    CHECK(qmath::detail::minmax_run(huge.data(), huge.size(), r) == 0);
+    CHECK(r.lo == *hm.first);
+    CHECK(r.hi == *hm.second);
+  }
+  // One NaN at every position of a 64-element block (each vector chain of the
+  // fast path), in a long array.
+  std::vector<float> z = qmath_test::gaussian(640, 14);
+  for (std::size_t pos = 256; pos < 320; ++pos) {
+    std::vector<float> w = z;
+    w[pos] = std::nanf("");
+    for (qmath::isa l : qmath_test::runnable_levels()) {
+      REQUIRE(qmath::set_max_isa(l));
+      value_range r;
+      CHECK(qmath::detail::minmax_run(w.data(), w.size(), r) == 1);
+      CHECK(std::isfinite(r.lo));
+      CHECK(std::isfinite(r.hi));
+    }
+  }
 }
 
 TEST_CASE("minmax: errors, policies, degenerate data") {

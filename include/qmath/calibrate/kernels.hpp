@@ -143,17 +143,20 @@ QMATH_ALWAYS_INLINE std::size_t minmax_counting(const float* x, std::size_t n, f
 }
 
 // Fast path (16-lane levels): plain min/max with 4 chains each, and a
-// detector d += (a + b) * 0 that turns NaN if any element is NaN or +-Inf
-// (or a + b overflows: then the counting path reruns needlessly). Exact (min
-// and max do not round; their NaN lanes are discarded with the detector).
-// Returns false when the detector fires.
+// detector: 4 running sums d_k += x, which end non-finite if any element is
+// NaN or +-Inf (NaN and Inf stick; Inf - Inf is NaN) or if a sum overflows
+// (values near FLT_MAX: then the counting path reruns, correct but slower).
+// One add per vector, as many vector operations as min/max need (the loop is
+// bound by them in cache, not by loads). Exact (min and max do not round;
+// their NaN lanes are discarded with the detector). Returns false when the
+// detector fires.
 template <class A>
 QMATH_ALWAYS_INLINE bool minmax_all_finite(const float* x, std::size_t n, float& lo, float& hi) noexcept {
   using fv = simd::batch<float, A>;
   constexpr std::size_t W = fv::size;
   const fv pinf(__builtin_inff()), ninf(-__builtin_inff()), z(0.0f);
   fv n0 = pinf, n1 = pinf, n2 = pinf, n3 = pinf, m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
-  fv d0 = z, d1 = z;
+  fv d0 = z, d1 = z, d2 = z, d3 = z;
   std::size_t i = 0;
   // Peel to a 64-byte boundary: split-line 512-bit loads halve the rate.
   const std::size_t mis = reinterpret_cast<std::uintptr_t>(x) & 63u;
@@ -173,18 +176,21 @@ QMATH_ALWAYS_INLINE bool minmax_all_finite(const float* x, std::size_t n, float&
     m1 = simd::max_ordered(m1, b);
     m2 = simd::max_ordered(m2, c);
     m3 = simd::max_ordered(m3, e);
-    d0 = d0 + (a + b) * z;
-    d1 = d1 + (c + e) * z;
+    d0 = d0 + a;
+    d1 = d1 + b;
+    d2 = d2 + c;
+    d3 = d3 + e;
   }
   for (; i + W <= n; i += W) {
     const fv a = simd::load<A>(x + i);
     n0 = simd::min_ordered(n0, a);
     m0 = simd::max_ordered(m0, a);
-    d0 = d0 + a * z;
+    d0 = d0 + a;
   }
   float tl, th;
   if (minmax_scalar(x + i, n - i, &tl, &th) != 0) return false;
-  if (simd::any(simd::is_nonfinite(d0 + d1))) return false;
+  if (simd::any(simd::is_nonfinite(d0) | simd::is_nonfinite(d1) | simd::is_nonfinite(d2) | simd::is_nonfinite(d3)))
+    return false;
   alignas(64) float t[2 * W];
   simd::min_ordered(simd::min_ordered(n0, n1), simd::min_ordered(n2, n3)).store_aligned(t);
   simd::max_ordered(simd::max_ordered(m0, m1), simd::max_ordered(m2, m3)).store_aligned(t + W);
