@@ -36,13 +36,11 @@ QMATH_ALWAYS_INLINE batch<std::uint8_t, A> bit4_of_bits(std::uint32_t v, require
   const __m128i m = _mm_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
   return _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(b, m), m), _mm_set1_epi8(0x10));
 }
-/// Sum of the int32 lanes (wrapping): pshufd + paddd (not phaddd).
+/// Sum of the int32 lanes (wrapping): the shared simd::x86::hsum_epi32
+/// (pshufd + paddd, not phaddd).
 template <class A>
 QMATH_ALWAYS_INLINE std::int32_t hsum(const batch<std::int32_t, A>& v, requires_arch<xsimd::sse2>) noexcept {
-  __m128i t = v;
-  t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4E));
-  t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xB1));
-  return _mm_cvtsi128_si32(t);
+  return x86::hsum_epi32(static_cast<__m128i>(v));
 }
 #if defined(__SSE4_1__)
 /// acc + int32 lanes summing to sum_i (q_i - Off) a_i (q: 16 codes < 32, Off 0, 8 or 16):
@@ -82,11 +80,7 @@ QMATH_ALWAYS_INLINE batch<std::uint8_t, A> shl_bytes(const batch<std::uint8_t, A
 }
 template <class A>
 QMATH_ALWAYS_INLINE std::int32_t hsum(const batch<std::int32_t, A>& v, requires_arch<xsimd::avx2>) noexcept {
-  const __m256i w = v;
-  __m128i t = _mm_add_epi32(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
-  t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4E));
-  t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xB1));
-  return _mm_cvtsi128_si32(t);
+  return x86::hsum_epi32(static_cast<__m256i>(v));
 }
 /// Q4_K: the 8 scales and 8 mins of get_scale_min_k4, unpacked at once from
 /// the 12 scale bytes, as int16: the scales in both 128-bit halves (sc), the
