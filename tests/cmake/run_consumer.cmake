@@ -65,12 +65,16 @@ function(consumer_project name)
   endif()
 endfunction()
 
-# Two levels of the host's family for the LEVELS form: a low one and the top.
+# Levels of the host's family: two for the LEVELS form (a low one and the
+# top), one for the hand-built dispatch unit of the plain mode.
 set(few_levels "")
+set(plain_level "")
 if(HOST_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set(few_levels sse41 avx512vnni)
+  set(plain_level avx2)
 elseif(HOST_PROCESSOR MATCHES "^(aarch64|arm64)$")
   set(few_levels neon i8mm)
+  set(plain_level dotprod)
 endif()
 
 if(MODE STREQUAL "find_package")
@@ -139,11 +143,7 @@ elseif(MODE STREQUAL "plain")
   # 2. Plus one dispatch unit built by hand from the template (what
   #    qmath_add_dispatch does per level).
   include("${QMATH_SOURCE_DIR}/cmake/qmath_dispatch.cmake")
-  if(HOST_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
-    set(level avx2)
-  elseif(HOST_PROCESSOR MATCHES "^(aarch64|arm64)$")
-    set(level dotprod)
-  endif()
+  set(level "${plain_level}")
   if(level)
     _qmath_level_flags(${level} level_flags)
     file(READ "${QMATH_SOURCE_DIR}/cmake/qmath_dispatch.cpp.in" unit)
