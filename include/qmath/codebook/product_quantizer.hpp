@@ -353,9 +353,11 @@ class product_quantizer {
   }
   // Sum of MM table entries per code, m ascending. One 64-bit load per 8
   // sub-indices (fewer load uops than byte loads: the scan is load-port bound).
-  // Out of line, like scan8_batch: inlined into adc_scan, GCC allocated the
-  // loop's registers worse (5-10% fewer codes/s, depending on the including
-  // translation unit).
+  // Out of line (with scan8_batch), as GCC chose before the xsimd layer:
+  // whether it inlined them into adc_scan depended on what else the including
+  // unit held, and the single-query scan in bench_codebook measured 0.68-0.70
+  // G codes/s inlined against 0.735 out of line (M = 8; the placement of the
+  // loop still moves it by a few percent).
   template <std::size_t MM>
   QMATH_NOINLINE static void scan8(const float* lut, const std::uint8_t* codes, std::size_t n, float* out) noexcept {
     static_assert(MM % 8 == 0);
@@ -387,8 +389,8 @@ class product_quantizer {
   static constexpr std::size_t batch_q = 8;
   // il: interleaved tables il[(m * 256 + j) * batch_q + q]. Codes in tiles of
   // 64: the 8 sums per code go to a small tile, then to the qn output rows.
-  QMATH_NOINLINE static void scan8_batch(const float* il, std::size_t M, const std::uint8_t* codes, std::size_t n, float* out,
-                          std::size_t qn) noexcept {
+  QMATH_NOINLINE static void scan8_batch(const float* il, std::size_t M, const std::uint8_t* codes, std::size_t n,
+                                         float* out, std::size_t qn) noexcept {
     constexpr std::size_t tile_n = 64;
     float tile[tile_n][batch_q];
     for (std::size_t i0 = 0; i0 < n; i0 += tile_n) {
